@@ -1,0 +1,257 @@
+"""Chapter 2: the mask predictor, a Transformer that sees both sides.
+
+LLaDA's network (Nie et al. 2025, Sec. 2.4 and Table 5) is a LLaMA-style Transformer: token
+embedding, rotary position embedding (RoPE, Su et al. 2021), pre-norm RMSNorm (Zhang & Sennrich
+2019), SwiGLU MLP (Shazeer 2020), an untied output head, and no time input: the fraction of masks in
+the input already tells the network how noisy it is (the MDLM/RADD observation, LLaDA Sec. 2.1).
+
+The one difference from a GPT is the attention mask. A GPT uses causal attention, so position i
+sees positions <= i. LLaDA's mask predictor uses full attention: every position sees every other, so
+a masked token can be predicted from the words on its left *and* on its right. Here that is one
+flag, ``ModelConfig.causal``, passed as ``is_causal`` to ``F.scaled_dot_product_attention``; with
+``causal=True`` the very same code is the autoregressive baseline of the reversal chapter.
+
+Shapes: B batch, T sequence length, C = d_model, H heads, D = C // H per head, V vocabulary.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+PRESETS = {
+    # trains a character- or word-level model on a 2-core CPU in minutes (about 0.8M parameters)
+    "tiny": dict(d_model=128, n_layers=4, n_heads=4, max_seq_len=64),
+    # about 14M parameters: a few minutes on one GPU
+    "gpu": dict(d_model=384, n_layers=8, n_heads=6, max_seq_len=256),
+}
+
+
+@dataclass
+class ModelConfig:
+    """Everything that defines the network's shape. ``ModelConfig.preset("tiny", vocab_size=...,
+    mask_id=...)`` gives a named size with your overrides."""
+
+    vocab_size: int
+    mask_id: int
+    d_model: int = 128
+    n_layers: int = 4
+    n_heads: int = 4
+    max_seq_len: int = 64
+    causal: bool = False          # False: LLaDA's mask predictor; True: the autoregressive baseline
+    rope_theta: float = 10000.0
+    mlp_hidden: int | None = None  # SwiGLU width; None: about 8/3 * d_model, rounded up to 32
+    norm_eps: float = 1e-5
+    dropout: float = 0.0
+    init_std: float = 0.02
+
+    def __post_init__(self):
+        def need(ok, msg):
+            if not ok:
+                raise ValueError(f"ModelConfig: {msg}")
+
+        for name in ("vocab_size", "d_model", "n_layers", "n_heads", "max_seq_len"):
+            v = getattr(self, name)
+            need(isinstance(v, int) and not isinstance(v, bool) and v > 0,
+                 f"{name} must be a positive int, got {v!r}")
+        need(isinstance(self.mask_id, int) and 0 <= self.mask_id < self.vocab_size,
+             f"mask_id={self.mask_id!r} must be an id inside the vocabulary 0..{self.vocab_size - 1} "
+             "(use tok.mask_id)")
+        need(self.d_model % self.n_heads == 0,
+             f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}")
+        need((self.d_model // self.n_heads) % 2 == 0,
+             f"the head size d_model/n_heads={self.d_model // self.n_heads} must be even for RoPE")
+        if self.mlp_hidden is None:
+            self.mlp_hidden = 32 * math.ceil(8 * self.d_model / 3 / 32)
+        need(isinstance(self.mlp_hidden, int) and self.mlp_hidden > 0,
+             f"mlp_hidden must be a positive int, got {self.mlp_hidden!r}")
+        need(0.0 <= self.dropout < 1.0, f"dropout must be in [0, 1), got {self.dropout}")
+        need(self.rope_theta > 0, f"rope_theta must be positive, got {self.rope_theta}")
+
+    @classmethod
+    def preset(cls, name: str, **overrides) -> "ModelConfig":
+        """A named size, e.g. ``ModelConfig.preset("tiny", vocab_size=70, mask_id=1)``."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
+        return cls(**{**PRESETS[name], **overrides})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def replace(self, **changes) -> "ModelConfig":
+        return replace(self, **changes)
+
+
+class RMSNorm(nn.Module):
+    """x / sqrt(mean(x^2) + eps) * weight: LayerNorm without the mean subtraction and the bias."""
+
+    def __init__(self, dim: int, eps: float = 1e-5):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        # normalise in float32 even under bf16 autocast: the mean of squares loses precision in bf16
+        xf = x.float()
+        xf = xf * torch.rsqrt(xf.pow(2).mean(dim=-1, keepdim=True) + self.eps)
+        return xf.type_as(x) * self.weight
+
+
+def rope_cache(max_seq_len: int, head_dim: int, theta: float = 10000.0):
+    """cos and sin tables of shape (max_seq_len, head_dim // 2) for rotary embeddings.
+
+    Pair j of a head's channels is rotated by the angle ``pos * theta^(-2j/head_dim)``: low pairs
+    spin fast (local order), high pairs slowly (long-range position).
+    """
+    inv_freq = theta ** (-torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)  # (D/2,)
+    angles = torch.outer(torch.arange(max_seq_len, dtype=torch.float32), inv_freq)      # (T, D/2)
+    return angles.cos(), angles.sin()
+
+
+def apply_rope(x, cos, sin):
+    """Rotate each pair (x[..., j], x[..., j + D/2]) of x: (B, H, T, D) by its angle.
+
+    Rotations make the dot product of a query at position m and a key at position n depend only on
+    m - n, which is how attention learns relative order. cos, sin: (T, D/2).
+    """
+    x1, x2 = x.float().chunk(2, dim=-1)                  # each (B, H, T, D/2)
+    out = torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+    return out.type_as(x)
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.n_heads, self.causal, self.dropout = cfg.n_heads, cfg.causal, cfg.dropout
+        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model, bias=False)
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model, bias=False)
+
+    def forward(self, x, cos, sin, attn_mask=None):
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(C, dim=-1)                              # each (B, T, C)
+        q, k, v = (z.view(B, T, self.n_heads, C // self.n_heads).transpose(1, 2)
+                   for z in (q, k, v))                                      # each (B, H, T, D)
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        # The whole difference between LLaDA and GPT: is_causal. With a padding mask we fold the
+        # causal triangle into attn_mask ourselves, since SDPA takes one or the other.
+        y = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=attn_mask, is_causal=self.causal and attn_mask is None,
+            dropout_p=self.dropout if self.training else 0.0)               # (B, H, T, D)
+        y = y.transpose(1, 2).reshape(B, T, C)                              # (B, T, C)
+        return self.proj(y)
+
+
+class SwiGLU(nn.Module):
+    """MLP(x) = W_down( silu(W_gate x) * W_up x ): a gated MLP, as in LLaMA and LLaDA."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.gate = nn.Linear(cfg.d_model, cfg.mlp_hidden, bias=False)
+        self.up = nn.Linear(cfg.d_model, cfg.mlp_hidden, bias=False)
+        self.down = nn.Linear(cfg.mlp_hidden, cfg.d_model, bias=False)
+
+    def forward(self, x):
+        return self.down(F.silu(self.gate(x)) * self.up(x))
+
+
+class Block(nn.Module):
+    """Pre-norm residual block: x + Attn(Norm(x)), then x + MLP(Norm(x))."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.attn_norm = RMSNorm(cfg.d_model, cfg.norm_eps)
+        self.attn = Attention(cfg)
+        self.mlp_norm = RMSNorm(cfg.d_model, cfg.norm_eps)
+        self.mlp = SwiGLU(cfg)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(self, x, cos, sin, attn_mask=None):
+        x = x + self.drop(self.attn(self.attn_norm(x), cos, sin, attn_mask))
+        return x + self.drop(self.mlp(self.mlp_norm(x)))
+
+
+class Transformer(nn.Module):
+    """The mask predictor p_theta(x0 | xt) of LLaDA (or, with ``causal=True``, a GPT).
+
+    >>> cfg = ModelConfig(vocab_size=10, mask_id=1, d_model=32, n_layers=2, n_heads=2)
+    >>> Transformer(cfg)(torch.zeros(3, 7, dtype=torch.long)).shape
+    torch.Size([3, 7, 10])
+    """
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        if not isinstance(cfg, ModelConfig):
+            raise ValueError(f"Transformer takes a ModelConfig, got {type(cfg).__name__}")
+        self.config = cfg
+        self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
+        self.norm = RMSNorm(cfg.d_model, cfg.norm_eps)
+        self.head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)  # untied, as in LLaDA
+        cos, sin = rope_cache(cfg.max_seq_len, cfg.d_model // cfg.n_heads, cfg.rope_theta)
+        self.register_buffer("rope_cos", cos, persistent=False)
+        self.register_buffer("rope_sin", sin, persistent=False)
+        self.apply(self._init_weights)
+        # GPT-2's trick: shrink the layers that write into the residual stream by 1/sqrt(2 L), so
+        # the stream's variance does not grow with depth at initialisation.
+        for name, p in self.named_parameters():
+            if name.endswith(("attn.proj.weight", "mlp.down.weight")):
+                nn.init.normal_(p, std=cfg.init_std / math.sqrt(2 * cfg.n_layers))
+
+    def _init_weights(self, module):
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, std=self.config.init_std)
+
+    @property
+    def device(self) -> torch.device:
+        return self.embed.weight.device
+
+    def num_params(self, non_embedding: bool = False) -> int:
+        """Number of parameters; ``non_embedding=True`` leaves out the token embedding."""
+        n = sum(p.numel() for p in self.parameters())
+        return n - self.embed.weight.numel() if non_embedding else n
+
+    def check_input(self, x: torch.Tensor) -> None:
+        """Raise ValueError for input the model cannot take (wrong shape, dtype, length or ids)."""
+        cfg = self.config
+        if not isinstance(x, torch.Tensor) or x.dim() != 2:
+            raise ValueError(f"model input must be a (batch, seq_len) tensor of token ids, got "
+                             f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+        if x.dtype != torch.long:
+            raise ValueError(f"token ids must be torch.long, got {x.dtype}")
+        if x.shape[1] > cfg.max_seq_len:
+            raise ValueError(f"sequence length {x.shape[1]} is longer than max_seq_len="
+                             f"{cfg.max_seq_len}; shorten the input or build a model with a larger "
+                             "max_seq_len")
+        if x.numel() and bool(((x < 0) | (x >= cfg.vocab_size)).any()):
+            raise ValueError(f"token ids must lie in 0..{cfg.vocab_size - 1}; got min {int(x.min())}, "
+                             f"max {int(x.max())} (was the tokenizer the one the model was built for?)")
+
+    def forward(self, x: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits (B, T, V) for token ids x (B, T).
+
+        ``attention_mask`` (B, T), optional: 1/True for real tokens, 0/False for padding. Padding is
+        hidden from every query as a key. (The outputs at padded positions are meaningless.)
+        """
+        if not torch.compiler.is_compiling():
+            self.check_input(x)
+        B, T = x.shape
+        attn_mask = None
+        if attention_mask is not None:
+            if attention_mask.shape != x.shape:
+                raise ValueError(f"attention_mask has shape {tuple(attention_mask.shape)}, "
+                                 f"expected the input's shape {tuple(x.shape)}")
+            keep = attention_mask.to(device=x.device, dtype=torch.bool)[:, None, None, :]  # (B,1,1,T)
+            if self.config.causal:
+                keep = keep & torch.ones(T, T, dtype=torch.bool, device=x.device).tril()  # (B,1,T,T)
+            # every query may see itself, so a row of pure padding never becomes a softmax of -inf
+            attn_mask = keep | torch.eye(T, dtype=torch.bool, device=x.device)
+        cos, sin = self.rope_cos[:T], self.rope_sin[:T]
+        h = self.drop(self.embed(x))                     # (B, T, C)
+        for block in self.blocks:
+            h = block(h, cos, sin, attn_mask)
+        return self.head(self.norm(h)).float()           # (B, T, V), float32 even under autocast
