@@ -5,11 +5,14 @@ The story, one module per chapter:
 1. ``tokenizer.py``, ``bpe.py``: text to integers, with a ``[MASK]`` token
 2. ``model.py``: the bidirectional Transformer (the mask predictor)
 3. ``masking.py``: the forward process, masking each token with probability t
-4. ``likelihood.py``: the likelihood bound and the training losses
+4. ``likelihood.py``: the likelihood bound, its estimators, and the training losses
+   (``guidance.py``: classifier-free guidance, shared with the sampler)
 """
 
 from .bpe import BPETokenizer
-from .likelihood import autoregressive_loss, diffusion_loss
+from .guidance import guided_logits
+from .likelihood import (autoregressive_log_likelihood, autoregressive_loss, choose, diffusion_loss,
+                         exact_elbo, log_likelihood, stratified_mask_counts)
 from .masking import forward_process, mask_exactly
 from .model import ModelConfig, Transformer
 from .tokenizer import CharTokenizer, Tokenizer, WordTokenizer, load_tokenizer
@@ -21,4 +24,6 @@ __all__ = [
     "ModelConfig", "Transformer",
     "forward_process", "mask_exactly",
     "diffusion_loss", "autoregressive_loss",
+    "log_likelihood", "exact_elbo", "autoregressive_log_likelihood", "choose",
+    "stratified_mask_counts", "guided_logits",
 ]

@@ -13,14 +13,31 @@ with t; dividing by t makes every noise level count equally and turns the sum in
 :func:`diffusion_loss` is a one-sample Monte Carlo estimate of Eq. 3 (pre-training, Algorithm 1)
 or of its conditional form Eq. 5 (SFT, Algorithm 2: the prompt is never masked).
 :func:`autoregressive_loss` is the GPT loss of the same network built with ``causal=True``.
+
+To *evaluate* a model we want the conditional bound on log p(answer | prompt) for one pair, and its
+Monte Carlo estimate should have low variance. Two estimators of the same number (L = answer length):
+
+    (Eq. 12)  - E_t  E_{mask each answer token w.p. t} [ (1/t) sum_{masked i} log p(a_i | prompt, a_t) ]
+    (Eq. 14)  - E_l  E_{mask exactly l of L, uniformly} [ (L/l) sum_{masked i} log p(a_i | prompt, a_l) ]
+              with l uniform on {1, ..., L}
+
+Both equal sum_l (1/l) E_{|S|=l}[ sum_{i in S} CE_i ]; Eq. 14 has much lower variance because the
+number of masks is no longer random (LLaDA Sec. B.6: 128 samples of Eq. 14 are as stable as more than
+1000 of Eq. 12). :func:`log_likelihood` implements both (``estimator="l"`` or ``"t"``), the way the
+reference ``get_log_likelihood.py`` does; :func:`exact_elbo` computes the sum exactly by enumerating
+every mask pattern, which is how the tests check the estimators.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 import torch.nn.functional as F
 
-from .masking import forward_process, prompt_mask
+from . import rng
+from .guidance import guided_logits
+from .masking import forward_process, mask_exactly, prompt_mask
 
 
 def resolve_mask_id(model, mask_id=None) -> int:
@@ -108,3 +125,163 @@ def autoregressive_loss(model, x0: torch.Tensor, prompt_lengths=None,
     if bool((answer_len == 0).any()):
         raise ValueError("every row needs at least one answer token after its prompt")
     return ((ce * is_answer).sum(dim=1) / answer_len).sum() / B
+
+
+# ---- evaluating log p(answer | prompt) ----------------------------------------------------------
+
+MAX_EXACT_ANSWER = 12  # exact_elbo runs 2^L - 1 forward passes: 4095 at L = 12
+
+
+def _as_ids(seq, name, device) -> torch.Tensor:
+    t = torch.as_tensor(seq.tolist() if isinstance(seq, torch.Tensor) else list(seq),
+                        dtype=torch.long, device=device)
+    if t.dim() != 1:
+        raise ValueError(f"{name} must be a 1-D sequence of token ids, got shape {tuple(t.shape)}")
+    return t
+
+
+def _pair(model, prompt, answer) -> tuple[torch.Tensor, int, int]:
+    """Validate a (prompt, answer) pair; return the joined 1-D sequence, P and L."""
+    device = next(model.parameters()).device
+    prompt, answer = _as_ids(prompt, "prompt", device), _as_ids(answer, "answer", device)
+    if answer.numel() == 0:
+        raise ValueError("the answer is empty: there is nothing to score")
+    limit = getattr(getattr(model, "config", None), "max_seq_len", None)
+    if limit is not None and prompt.numel() + answer.numel() > limit:
+        raise ValueError(f"prompt ({prompt.numel()} tokens) + answer ({answer.numel()} tokens) is "
+                         f"longer than the model's max_seq_len={limit}; shorten the prompt")
+    return torch.cat([prompt, answer]), prompt.numel(), answer.numel()
+
+
+def stratified_mask_counts(batch_size: int, L: int, generator=None, device=None) -> torch.Tensor:
+    """Numbers of masks l in [1, L] for one batch, spread evenly as in ``get_log_likelihood.py``.
+
+    A random start k in [1, L], then steps of L / batch_size, wrapped around into [1, L]: each batch
+    covers the range of l evenly instead of drawing each l independently (stratified sampling, lower
+    variance), and every row's l is still uniform on [1, L], so the estimate stays unbiased.
+
+    One deliberate difference from the reference: it rounds ``k + j L / b`` with ``torch.round``,
+    which rounds halves to even, so for some (b, L) (e.g. b = 4, L = 7) the start k leaks into the
+    rounding and some l are drawn more often than others, a small bias. We take the floor of the
+    offset ``j L / b`` instead, which keeps every l equally likely.
+
+    >>> stratified_mask_counts(4, 8, generator=torch.Generator().manual_seed(0)).tolist()
+    [5, 7, 1, 3]
+    """
+    k = int(rng.randint(1, L + 1, (), generator=generator))
+    offsets = torch.arange(batch_size) * L // batch_size                   # floor(j L / b)
+    return ((k - 1 + offsets) % L + 1).to(device)
+
+
+def _batch_loss(model, seq, P, L, batch_size, estimator, cfg_scale, mask_id, eps, generator):
+    """One batch of Monte Carlo terms: returns the sum over rows of the weighted masked CE."""
+    x0 = seq.expand(batch_size, -1)                                       # (b, P + L)
+    if estimator == "l":
+        l = stratified_mask_counts(batch_size, L, generator, seq.device)  # (b,)
+        xt, masked = mask_exactly(x0, l, mask_id, prompt_lengths=[P] * batch_size,
+                                  generator=generator)
+        weight = (L / l.float())[:, None]                                 # (b, 1)
+    else:
+        xt, masked, p_mask = forward_process(x0, mask_id, eps=eps, prompt_lengths=[P] * batch_size,
+                                             generator=generator)
+        weight = 1.0 / p_mask
+    prompt_index = torch.arange(P + L, device=seq.device) < P
+    logits = guided_logits(model, xt, prompt_index, cfg_scale, mask_id)
+    return (_token_ce(logits, x0) * masked * weight).sum()
+
+
+@torch.no_grad()
+def log_likelihood(model, prompt, answer, mc_num: int = 128, batch_size: int = 16,
+                   cfg_scale: float = 0.0, mask_id: int | None = None,
+                   generator: torch.Generator | None = None, estimator: str = "l",
+                   eps: float = 1e-3) -> float:
+    """A Monte Carlo lower bound on log p(answer | prompt), as ``get_log_likelihood.py`` computes it.
+
+    Args:
+        prompt, answer: 1-D token ids (lists or tensors). The prompt is never masked.
+        mc_num: number of Monte Carlo samples, a multiple of ``batch_size``.
+        cfg_scale: unsupervised classifier-free guidance strength (``guidance.py``); 0 is none.
+        estimator: ``"l"`` (LLaDA Eq. 14: exactly l masks, l stratified over [1, L], weight L/l) or
+            ``"t"`` (Eq. 12: mask w.p. t ~ U(0, 1), weight 1/t, the pre-training loss read as an
+            estimate, with t floored at ``eps`` as in training).
+
+    Returns minus the mean of the weighted masked cross-entropies, a float.
+    """
+    if estimator not in ("l", "t"):
+        raise ValueError(f"estimator must be 'l' (LLaDA Eq. 14) or 't' (Eq. 12), got {estimator!r}")
+    if batch_size <= 0 or mc_num <= 0 or mc_num % batch_size:
+        raise ValueError(f"mc_num={mc_num} must be a positive multiple of batch_size={batch_size}; "
+                         f"try mc_num={max(1, round(mc_num / max(batch_size, 1))) * max(batch_size, 1)}")
+    mask_id = resolve_mask_id(model, mask_id)
+    seq, P, L = _pair(model, prompt, answer)
+    total = sum(_batch_loss(model, seq, P, L, batch_size, estimator, cfg_scale, mask_id, eps,
+                            generator).item() for _ in range(mc_num // batch_size))
+    return -total / mc_num
+
+
+@torch.no_grad()
+def exact_elbo(model, prompt, answer, mask_id: int | None = None, batch_size: int = 256) -> float:
+    """The bound of :func:`log_likelihood`, computed exactly by enumerating every mask pattern.
+
+        ELBO = - (1/L) sum_{l=1..L} (L/l) mean_{|S|=l} sum_{i in S} CE_i(answer with S masked)
+
+    That is 2^L - 1 forward passes (batched), so answers longer than 12 tokens are refused.
+    """
+    mask_id = resolve_mask_id(model, mask_id)
+    seq, P, L = _pair(model, prompt, answer)
+    if L > MAX_EXACT_ANSWER:
+        raise ValueError(f"exact_elbo enumerates all 2^L - 1 mask patterns of the answer; L={L} would "
+                         f"need {2 ** L - 1} forward passes. Use log_likelihood (Monte Carlo) for "
+                         f"answers longer than {MAX_EXACT_ANSWER} tokens")
+    # every non-empty subset of answer positions, as a (2^L - 1, L) bool matrix
+    patterns = torch.tensor(list(itertools.product([False, True], repeat=L))[1:], device=seq.device)
+    masked = torch.cat([torch.zeros(len(patterns), P, dtype=torch.bool, device=seq.device),
+                        patterns], dim=1)                                   # (N, P + L)
+    sizes = patterns.sum(dim=1)                                             # (N,) = l of each pattern
+    per_pattern = []
+    for start in range(0, len(masked), batch_size):
+        m = masked[start:start + batch_size]
+        x0 = seq.expand(len(m), -1)
+        ce = _token_ce(model(x0.masked_fill(m, mask_id)), x0)
+        per_pattern.append((ce * m).sum(dim=1))
+    per_pattern = torch.cat(per_pattern).double()                           # (N,)
+    # the mean over patterns of each size l, weighted by 1/l (= (1/L) * (L/l)), summed over l
+    elbo = sum(per_pattern[sizes == l].mean() / l for l in range(1, L + 1))
+    return -float(elbo)
+
+
+@torch.no_grad()
+def autoregressive_log_likelihood(model, prompt, answer) -> float:
+    """Exact log p(answer | prompt) = sum_i log p(a_i | prompt, a_<i) of a causal model."""
+    cfg = getattr(model, "config", None)
+    if cfg is not None and not cfg.causal:
+        raise ValueError("autoregressive_log_likelihood needs a causal model; for a masked "
+                         "diffusion model use log_likelihood or exact_elbo")
+    seq, P, L = _pair(model, prompt, answer)
+    if P == 0:
+        raise ValueError("the prompt is empty: an AR model needs at least one token (e.g. [BOS]) "
+                         "to predict the first answer token from")
+    logp = model(seq[None])[0, P - 1:-1].float().log_softmax(dim=-1)      # (L, V): predicts answer
+    return float(logp.gather(1, seq[P:, None]).sum())
+
+
+def choose(model, prompt, choices, **kw) -> tuple[int, list[float]]:
+    """Multiple choice by likelihood: score every choice as an answer to the prompt, pick the best.
+
+    A causal model is scored exactly (:func:`autoregressive_log_likelihood`); a masked diffusion
+    model by :func:`log_likelihood` with ``kw`` passed on. Without a ``generator`` in ``kw``, every
+    choice is scored with a fresh generator seeded 0, so the result is deterministic and the choices
+    share their random numbers (lower variance when they compare).
+
+    Returns (index of the best choice, list of scores).
+    """
+    if len(choices) == 0:
+        raise ValueError("choose needs at least one choice")
+    scores = []
+    for choice in choices:
+        if getattr(model.config, "causal", False):
+            scores.append(autoregressive_log_likelihood(model, prompt, choice))
+        else:
+            g = kw.get("generator") or torch.Generator().manual_seed(0)
+            scores.append(log_likelihood(model, prompt, choice, **{**kw, "generator": g}))
+    return max(range(len(scores)), key=scores.__getitem__), scores

@@ -13,7 +13,7 @@ class ConstantLogits(nn.Module):
     Every bound we compute has a closed form for it (-L log V), which makes it the simplest
     oracle for the likelihood code. It records the inputs it was called with."""
 
-    def __init__(self, vocab_size=12, mask_id=1, causal=False, max_seq_len=512):
+    def __init__(self, vocab_size=16, mask_id=1, causal=False, max_seq_len=512):
         super().__init__()
         self.config = ModelConfig(vocab_size=vocab_size, mask_id=mask_id, d_model=8, n_layers=1,
                                   n_heads=2, max_seq_len=max_seq_len, causal=causal)
