@@ -7,6 +7,7 @@ The story, one module per chapter:
 3. ``masking.py``: the forward process, masking each token with probability t
 4. ``likelihood.py``: the likelihood bound, its estimators, and the training losses
    (``guidance.py``: classifier-free guidance, shared with the sampler)
+5. ``sampling.py``: the reverse process, LLaDA's remasking sampler (``plotting.py`` draws it)
 """
 
 from .bpe import BPETokenizer
@@ -15,6 +16,8 @@ from .likelihood import (autoregressive_log_likelihood, autoregressive_loss, cho
                          exact_elbo, log_likelihood, stratified_mask_counts)
 from .masking import forward_process, mask_exactly
 from .model import ModelConfig, Transformer
+from .plotting import plot_trace, render_trace
+from .sampling import Trace, generate, generate_autoregressive, get_num_transfer_tokens, infill
 from .tokenizer import CharTokenizer, Tokenizer, WordTokenizer, load_tokenizer
 
 __version__ = "0.1.0"
@@ -26,4 +29,6 @@ __all__ = [
     "diffusion_loss", "autoregressive_loss",
     "log_likelihood", "exact_elbo", "autoregressive_log_likelihood", "choose",
     "stratified_mask_counts", "guided_logits",
+    "generate", "infill", "generate_autoregressive", "get_num_transfer_tokens", "Trace",
+    "plot_trace", "render_trace",
 ]

@@ -1,0 +1,90 @@
+"""Pictures of the reverse process: which token appeared when, and how sure the model was.
+
+:func:`render_trace` prints one line per step for a terminal; :func:`plot_trace` draws the same as a
+matplotlib grid (one row per step, one column per position, masks in grey), like the visualisation
+in the LLaDA demo. Both read a :class:`~minillada.sampling.Trace` from ``generate(...,
+return_trace=True)`` or ``infill(..., return_trace=True)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _token_text(tokenizer, i: int) -> str:
+    return tokenizer.decode([i]) if tokenizer is not None else str(i)
+
+
+def render_trace(trace, tokenizer=None, row: int = 0, mask_text: str = "_", start: int = 0) -> str:
+    """One line per step: tokens revealed so far, ``mask_text`` for masks, ``*`` after new ones.
+
+    ``start`` skips the first positions (pass the prompt length to show the answer only).
+    A masked-out line reads like ``step   2: Daxo* _ is a brave pilot``.
+    """
+    reveal = trace.reveal_step()[row].tolist()                       # step of each position, or -1
+    lines = []
+    for s, tokens in enumerate(trace.tokens):
+        cells = []
+        for j in range(start, len(reveal)):
+            if reveal[j] > s:
+                cells.append(mask_text)
+            else:
+                text = _token_text(tokenizer, int(tokens[row, j]))
+                cells.append(text + "*" if reveal[j] == s else text)
+        lines.append(f"step {s + 1:3d}: " + " ".join(cells))
+    return "\n".join(lines)
+
+
+def plot_trace(trace, tokenizer=None, row: int = 0, color_by: str = "step", start: int = 0,
+               ax=None, cmap: str = "viridis"):
+    """A grid of the denoising process: rows are steps, columns positions; returns the Figure.
+
+    ``color_by="step"`` colours each token by the step that revealed it; ``"confidence"`` by the
+    model's confidence at the moment it was revealed. Masks are light grey, fixed context white.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
+
+    if color_by not in ("step", "confidence"):
+        raise ValueError(f"color_by must be 'step' or 'confidence', got {color_by!r}")
+    n_steps = len(trace.tokens)
+    if n_steps == 0:
+        raise ValueError("the trace has no steps (was return_trace=True?)")
+    reveal = trace.reveal_step()[row].numpy()[start:]                     # (T',) step or -1
+    T = reveal.shape[0]
+    value = np.zeros(T)
+    for j in range(T):
+        s = reveal[j]
+        if s >= 0:
+            value[j] = (s / max(n_steps - 1, 1) if color_by == "step"
+                        else float(trace.confidence[s][row, start + j]))
+    colours = colormaps[cmap]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(4, 0.7 * T), max(2, 0.35 * n_steps + 1)))
+    else:
+        fig = ax.figure
+    for s in range(n_steps):
+        tokens = trace.tokens[s][row].tolist()[start:]
+        for j in range(T):
+            if reveal[j] < 0:
+                face, text = "white", _token_text(tokenizer, tokens[j])
+            elif reveal[j] > s:
+                face, text = "#dddddd", ""
+            else:
+                face, text = colours(value[j]), _token_text(tokenizer, tokens[j])
+            ax.add_patch(plt.Rectangle((j, s), 1, 1, facecolor=face, edgecolor="white"))
+            if text:
+                # white text on dark cells, black on light ones (perceived luminance)
+                r, g, b = plt.matplotlib.colors.to_rgb(face)
+                ink = "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black"
+                ax.text(j + 0.5, s + 0.5, text, ha="center", va="center", fontsize=7, color=ink,
+                        fontweight="bold" if reveal[j] == s else "normal")
+    ax.set_xlim(0, T)
+    ax.set_ylim(n_steps, 0)
+    ax.set_xlabel("position")
+    ax.set_ylabel("step")
+    ax.set_yticks(np.arange(n_steps) + 0.5, [str(s + 1) for s in range(n_steps)], fontsize=7)
+    ax.set_xticks([])
+    ax.set_title(f"reverse process, coloured by {'reveal step' if color_by == 'step' else 'confidence'}"
+                 f" ({trace.model_calls} model calls)")
+    return fig

@@ -1,0 +1,280 @@
+"""Chapter 5: the reverse process, generating text by unmasking.
+
+Generation runs the forward process backwards (LLaDA Sec. 2.4, Algorithms 4 and 5; the reference is
+``generate.py`` in the LLaDA repository, whose names we keep). Start from a prompt followed by
+``gen_length`` masks, then repeat for ``steps`` steps:
+
+1. predict every masked position at once: x0 = argmax of the logits (with Gumbel noise, a sample);
+2. give each prediction a confidence: its softmax probability (``"low_confidence"`` remasking,
+   Algorithm 5) or a uniform random number (``"random"``, Algorithm 4, the literal reverse process);
+3. keep the k most confident predictions and *remask* the rest. Kept tokens never change again.
+
+Because the noise schedule is linear (Eq. 7), each step should reveal the same number of tokens:
+``get_num_transfer_tokens`` spreads n masks over s steps as n // s each, one more in the first n % s.
+
+Semi-autoregressive decoding (``block_length < gen_length``) splits the answer into blocks decoded
+left to right; positions right of the current block are never revealed early. ``threshold`` turns
+on confidence-threshold parallel decoding (Fast-dLLM, Wu et al. 2025): a step reveals *every*
+masked position of the block whose confidence reaches the threshold, so easy spans take one call.
+
+One deliberate difference from the reference: we set the ``[MASK]`` logit to -inf before choosing
+x0, so the sampler can never "predict" a mask (which the reference may, and then writes a mask into
+a position it counts as revealed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from . import rng
+from .guidance import guided_logits
+from .likelihood import resolve_mask_id
+
+REMASKING = ("low_confidence", "random")
+
+
+@dataclass
+class Trace:
+    """What happened at every step of one :func:`generate` or :func:`infill` call.
+
+    ``tokens[s]``: (B, T) the sequence after step s. ``confidence[s]``: (B, T) the confidence of each
+    candidate position's prediction at step s (-inf elsewhere). ``revealed[s]``: (B, T) bool, the
+    positions revealed at step s. ``model_calls``: forward passes (a guided step counts once).
+    """
+
+    start: torch.Tensor
+    tokens: list = field(default_factory=list)
+    confidence: list = field(default_factory=list)
+    revealed: list = field(default_factory=list)
+    model_calls: int = 0
+
+    def reveal_step(self) -> torch.Tensor:
+        """(B, T) long: the step at which each position was revealed, -1 if it was never masked."""
+        step = torch.full(self.start.shape, -1, dtype=torch.long)
+        for s, rev in enumerate(self.revealed):
+            step[rev.cpu()] = s
+        return step
+
+
+def get_num_transfer_tokens(mask_index: torch.Tensor, steps: int) -> torch.Tensor:
+    """How many masks to reveal at each step: (B, steps) for mask_index (B, L) bool.
+
+    >>> get_num_transfer_tokens(torch.ones(1, 10, dtype=torch.bool), 4).tolist()
+    [[3, 3, 2, 2]]
+    """
+    mask_num = mask_index.sum(dim=1, keepdim=True)                               # (B, 1)
+    base, remainder = mask_num // steps, mask_num % steps
+    extra = torch.arange(steps, device=mask_index.device)[None, :] < remainder  # (B, steps)
+    return base + extra.long()
+
+
+def add_gumbel_noise(logits: torch.Tensor, temperature: float, generator=None) -> torch.Tensor:
+    """Scores whose argmax is an exact sample from softmax(logits / temperature) (Gumbel-max).
+
+    argmax_v (logits_v / T + g_v) with g_v = -log(-log u_v), u_v ~ U(0, 1), is distributed as
+    softmax(logits / T). The reference writes the same thing as exp(logits) / (-log u)^T; we stay in
+    log space, which has the same argmax and cannot overflow. Float64 as in the reference: in low
+    precision the rounding of the noise visibly skews the samples (Zheng et al. 2024).
+    ``temperature = 0`` returns the logits: greedy decoding.
+    """
+    if temperature == 0:
+        return logits
+    u = rng.rand(*logits.shape, device=logits.device, generator=generator, dtype=torch.float64)
+    gumbel = -torch.log(-torch.log(u.clamp_min(1e-300)))
+    return logits.double() / temperature + gumbel
+
+
+def remask_step(logits, x, candidates, num_transfer, mask_id, temperature=0.0,
+                remasking="low_confidence", threshold=None, generator=None):
+    """One step of the reverse process: predict, score, reveal the most confident candidates.
+
+    Args:
+        logits: (B, T, V) model output for x.
+        x: (B, T) current tokens; candidates: (B, T) bool, the masked positions this step may reveal.
+        num_transfer: (B,) how many to reveal (without threshold; with it, the least to reveal).
+        threshold: if set, also reveal every candidate whose confidence is at least this.
+
+    Returns (new x, confidence (B, T) with -inf off the candidates, revealed (B, T) bool).
+    """
+    logits = logits.clone()
+    logits[..., mask_id] = float("-inf")                     # never predict [MASK] (see module doc)
+    x0 = add_gumbel_noise(logits, temperature, generator).argmax(dim=-1)        # (B, T)
+    if remasking == "low_confidence":
+        probs = logits.double().softmax(dim=-1)
+        conf = probs.gather(-1, x0[..., None]).squeeze(-1)                      # (B, T)
+    else:
+        conf = rng.rand(*x.shape, device=x.device, generator=generator, dtype=torch.float64)
+    conf = torch.where(candidates, conf, float("-inf"))
+    # reveal the k most confident: rank every position by confidence (stable: ties go left)
+    order = conf.argsort(dim=1, descending=True, stable=True)
+    rank = order.argsort(dim=1)                                                 # (B, T)
+    k = num_transfer.reshape(-1, 1)
+    revealed = (rank < k) & candidates
+    if threshold is not None:
+        revealed |= candidates & (conf >= threshold)
+    return torch.where(revealed, x0, x), conf, revealed
+
+
+def _check_common(model, steps, temperature, remasking, cfg_scale, threshold):
+    if not hasattr(model, "config"):
+        raise ValueError("the model needs a .config (a minillada Transformer has one)")
+    if not isinstance(steps, int) or steps <= 0:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    if remasking not in REMASKING:
+        raise ValueError(f"remasking must be one of {REMASKING}, got {remasking!r}")
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0 (0 is greedy), got {temperature}")
+    if cfg_scale < 0:
+        raise ValueError(f"cfg_scale must be >= 0 (0 is no guidance), got {cfg_scale}")
+    if threshold is not None and not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+
+
+def _as_batch(x, name) -> torch.Tensor:
+    x = torch.as_tensor(x)
+    if x.dim() == 1:
+        x = x[None, :]
+    if x.dim() != 2 or x.dtype != torch.long:
+        raise ValueError(f"{name} must be a (batch, length) tensor of torch.long ids, got shape "
+                         f"{tuple(x.shape)} and dtype {x.dtype}")
+    return x
+
+
+def _model_fn(model, prompt_index, cfg_scale, mask_id, attention_mask):
+    def call(x):
+        if cfg_scale > 0:
+            if attention_mask is not None:
+                raise ValueError("cfg_scale > 0 with an attention_mask is not supported")
+            return guided_logits(model, x, prompt_index, cfg_scale, mask_id)
+        return model(x, attention_mask) if attention_mask is not None else model(x)
+    return call
+
+
+def _denoise_region(call, x, region, steps, mask_id, temperature, remasking, threshold, generator,
+                    trace):
+    """Reveal every mask inside ``region`` ((B, T) bool) in at most ``steps`` steps."""
+    num_transfer = get_num_transfer_tokens(x.eq(mask_id) & region, steps)          # (B, steps)
+    for i in range(steps):
+        candidates = x.eq(mask_id) & region
+        if threshold is not None:
+            if not candidates.any():
+                break                           # the block is done early: that is the speed-up
+            # at least one per step, and enough to finish within the remaining steps
+            remaining = candidates.sum(dim=1)
+            least = torch.maximum((remaining + steps - i - 1) // (steps - i),
+                                  remaining.clamp(max=1))
+        else:
+            least = num_transfer[:, i]
+        logits = call(x)
+        trace.model_calls += 1
+        x, conf, revealed = remask_step(logits, x, candidates, least, mask_id, temperature,
+                                        remasking, threshold, generator)
+        if trace.start is not None:
+            trace.tokens.append(x.clone())
+            trace.confidence.append(conf.float())
+            trace.revealed.append(revealed)
+    return x
+
+
+@torch.no_grad()
+def generate(model, prompt, steps=128, gen_length=128, block_length=128, temperature=0.,
+             cfg_scale=0., remasking="low_confidence", mask_id=None, threshold=None,
+             attention_mask=None, generator=None, return_trace=False):
+    """Generate ``gen_length`` tokens after ``prompt`` (B, P) by iterative unmasking.
+
+    Returns (B, P + gen_length) token ids, and a :class:`Trace` when ``return_trace`` is set.
+    ``attention_mask`` (B, P), optional, marks real prompt tokens (1) against left padding (0).
+    See the module docstring for the algorithm; the arguments mean what they mean in LLaDA's
+    ``generate.py``.
+    """
+    _check_common(model, steps, temperature, remasking, cfg_scale, threshold)
+    mask_id = resolve_mask_id(model, mask_id)
+    prompt = _as_batch(prompt, "prompt").to(model.device)
+    B, P = prompt.shape
+    if gen_length <= 0 or block_length <= 0 or gen_length % block_length:
+        raise ValueError(f"gen_length={gen_length} must be a positive multiple of block_length="
+                         f"{block_length}")
+    num_blocks = gen_length // block_length
+    if steps % num_blocks:
+        raise ValueError(f"steps={steps} must be divisible by the number of blocks "
+                         f"gen_length / block_length = {num_blocks}")
+    if P + gen_length > model.config.max_seq_len:
+        raise ValueError(f"prompt ({P} tokens) + gen_length ({gen_length}) is longer than the model's "
+                         f"max_seq_len={model.config.max_seq_len}; ask for fewer tokens")
+    x = torch.full((B, P + gen_length), mask_id, dtype=torch.long, device=prompt.device)
+    x[:, :P] = prompt
+    if attention_mask is not None:
+        attention_mask = torch.as_tensor(attention_mask, device=x.device).bool()
+        if attention_mask.shape != (B, P):
+            raise ValueError(f"attention_mask must have the prompt's shape {(B, P)}, got "
+                             f"{tuple(attention_mask.shape)}")
+        attention_mask = torch.cat([attention_mask, attention_mask.new_ones(B, gen_length)], dim=1)
+    prompt_index = torch.arange(P + gen_length, device=x.device) < P
+    call = _model_fn(model, prompt_index, cfg_scale, mask_id, attention_mask)
+    trace = Trace(start=x.clone() if return_trace else None)
+    positions = torch.arange(P + gen_length, device=x.device)
+    for b in range(num_blocks):
+        lo, hi = P + b * block_length, P + (b + 1) * block_length
+        region = ((positions >= lo) & (positions < hi)).expand(B, -1)
+        x = _denoise_region(call, x, region, steps // num_blocks, mask_id, temperature, remasking,
+                            threshold, generator, trace)
+    return (x, trace) if return_trace else x
+
+
+@torch.no_grad()
+def infill(model, x, steps=None, temperature=0., cfg_scale=0., remasking="low_confidence",
+           mask_id=None, threshold=None, generator=None, return_trace=False):
+    """Fill the ``[MASK]`` positions of x (B, T), wherever they are, with the same remasking rules.
+
+    Every mask is a candidate at every step (one block spanning the whole sequence); the other
+    tokens are context and never change. ``steps`` defaults to the number of masks (one per step).
+    For guidance, the unmasked tokens play the prompt. Example, with a word tokenizer::
+
+        x = torch.tensor([tok.encode("[MASK] [MASK] is a brave pilot .", allow_special=True)])
+        filled = infill(model, x)          # the two masks become a name
+    """
+    mask_id = resolve_mask_id(model, mask_id)
+    x = _as_batch(x, "x").to(model.device)
+    region = x.eq(mask_id)
+    n = int(region.sum(dim=1).max())
+    steps = max(n, 1) if steps is None else steps
+    _check_common(model, steps, temperature, remasking, cfg_scale, threshold)
+    call = _model_fn(model, ~region, cfg_scale, mask_id, None)
+    trace = Trace(start=x.clone() if return_trace else None)
+    x = _denoise_region(call, x, region, steps, mask_id, temperature, remasking, threshold,
+                        generator, trace)
+    return (x, trace) if return_trace else x
+
+
+@torch.no_grad()
+def generate_autoregressive(model, prompt, max_new_tokens, temperature=0., generator=None,
+                            eos_id=None):
+    """Left-to-right generation for the ``causal=True`` baseline: one token per model call.
+
+    Greedy at ``temperature=0``, else a sample from softmax(logits / temperature). With ``eos_id``,
+    a row that has produced it keeps producing it, and generation stops when every row has.
+    """
+    if not getattr(model.config, "causal", False):
+        raise ValueError("generate_autoregressive needs a causal model (ModelConfig(causal=True)); "
+                         "for a masked diffusion model use generate")
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    x = _as_batch(prompt, "prompt").to(model.device)
+    if x.shape[1] == 0:
+        raise ValueError("the prompt is empty: give at least one token (e.g. [BOS])")
+    if x.shape[1] + max_new_tokens > model.config.max_seq_len:
+        raise ValueError(f"prompt ({x.shape[1]} tokens) + max_new_tokens ({max_new_tokens}) is longer "
+                         f"than the model's max_seq_len={model.config.max_seq_len}")
+    done = torch.zeros(x.shape[0], dtype=torch.bool, device=x.device)
+    for _ in range(max_new_tokens):
+        logits = model(x)[:, -1]                                                 # (B, V)
+        nxt = add_gumbel_noise(logits, temperature, generator).argmax(dim=-1)   # (B,)
+        if eos_id is not None:
+            nxt = torch.where(done, eos_id, nxt)
+            done |= nxt == eos_id
+        x = torch.cat([x, nxt[:, None]], dim=1)
+        if eos_id is not None and done.all():
+            break
+    return x
