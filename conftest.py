@@ -1,2 +1,3 @@
-# Keep pytest's doctest collection away from the module that runs the command line on import.
-collect_ignore = ["minillada/__main__.py"]
+# Keep pytest's doctest collection away from files that do work when imported: the module that
+# runs the command line, and the script the data-parallel test starts under torchrun.
+collect_ignore = ["minillada/__main__.py", "tests/ddp_worker.py"]

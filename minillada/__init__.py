@@ -8,9 +8,12 @@ The story, one module per chapter:
 4. ``likelihood.py``: the likelihood bound, its estimators, and the training losses
    (``guidance.py``: classifier-free guidance, shared with the sampler)
 5. ``sampling.py``: the reverse process, LLaDA's remasking sampler (``plotting.py`` draws it)
+6. ``train.py``, ``data.py``: pre-training and SFT (``checkpoint.py``, ``distributed.py`` help)
 """
 
 from .bpe import BPETokenizer
+from .checkpoint import load_checkpoint, save_checkpoint
+from .data import SFTDataset, TextDataset, synthetic_corpus
 from .guidance import guided_logits
 from .likelihood import (autoregressive_log_likelihood, autoregressive_loss, choose, diffusion_loss,
                          exact_elbo, log_likelihood, stratified_mask_counts)
@@ -18,6 +21,7 @@ from .masking import forward_process, mask_exactly
 from .model import ModelConfig, Transformer
 from .plotting import plot_trace, render_trace
 from .sampling import Trace, generate, generate_autoregressive, get_num_transfer_tokens, infill
+from .train import TrainConfig, train
 from .tokenizer import CharTokenizer, Tokenizer, WordTokenizer, load_tokenizer
 
 __version__ = "0.1.0"
@@ -31,4 +35,6 @@ __all__ = [
     "stratified_mask_counts", "guided_logits",
     "generate", "infill", "generate_autoregressive", "get_num_transfer_tokens", "Trace",
     "plot_trace", "render_trace",
+    "TrainConfig", "train", "TextDataset", "SFTDataset", "synthetic_corpus",
+    "save_checkpoint", "load_checkpoint",
 ]

@@ -1,12 +1,101 @@
 """The command line: ``python -m minillada <command>`` (also installed as ``minillada``).
 
-Each command is a small function that takes the parsed arguments; ``main`` builds the parser.
+    train      train a model on a text file (or SFT pairs in a .jsonl file); torchrun-ready
+    sample     generate from a checkpoint
+    reversal   the reversal-curse experiment (MDM against AR)
+    info       versions and public names
+
+Each command is a small function that takes the parsed arguments; ``main`` builds the parser and
+turns the ``ValueError`` of a bad input into a one-line message instead of a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
+
+
+def _build_tokenizer(kind: str, text: str, bpe_vocab_size: int):
+    from .bpe import BPETokenizer
+    from .tokenizer import CharTokenizer, WordTokenizer
+
+    if kind == "char":
+        return CharTokenizer.train(text)
+    if kind == "word":
+        return WordTokenizer.train(text)
+    if kind == "bpe":
+        return BPETokenizer.train(text, bpe_vocab_size)
+    raise ValueError(f"--tokenizer must be char, word or bpe, got {kind!r}")
+
+
+def _load_data(path, cfg):
+    """(tokenizer, train data, validation data) from a text file, a .jsonl of SFT pairs, or, with
+    no file, the built-in synthetic corpus."""
+    from .data import SFTDataset, TextDataset, read_text, synthetic_corpus
+
+    if path is None:
+        text = synthetic_corpus(2000, seed=cfg.seed)
+        print("no --data given: training on the built-in synthetic corpus")
+    else:
+        text = read_text(path)
+    if path is not None and str(path).endswith(".jsonl"):
+        try:
+            pairs = [(d["prompt"], d["answer"]) for d in map(json.loads, text.splitlines()) if d]
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise ValueError(f"{path}: every line must be a JSON object with 'prompt' and "
+                             f"'answer' ({e})") from None
+        tok = _build_tokenizer(cfg.tokenizer, " ".join(p + " " + a for p, a in pairs),
+                               cfg.bpe_vocab_size)
+        data = SFTDataset.from_text_pairs(pairs, tok, cfg.seq_len)
+        return tok, data, data
+    tok = _build_tokenizer(cfg.tokenizer, text, cfg.bpe_vocab_size)
+    train_data, val_data = TextDataset.from_text(text, tok, cfg.seq_len).split(0.1)
+    return tok, train_data, val_data
+
+
+def cmd_train(args) -> int:
+    from .model import ModelConfig, Transformer
+    from .train import TrainConfig, train
+
+    overrides = {name: getattr(args, name) for name in TrainConfig.field_names()
+                 if getattr(args, name, None) is not None}
+    cfg = TrainConfig.preset(args.preset, **overrides)
+    tok, train_data, val_data = _load_data(args.data, cfg)
+    model_cfg = ModelConfig.preset(cfg.model_preset, vocab_size=tok.vocab_size,
+                                   mask_id=tok.mask_id, causal=cfg.objective == "ar")
+    model_cfg.max_seq_len = max(model_cfg.max_seq_len, cfg.seq_len)
+    model = Transformer(model_cfg)
+    print(f"{cfg.objective} model: {model.num_params() / 1e6:.2f}M parameters, "
+          f"{tok.vocab_size} tokens ({cfg.tokenizer})")
+    history = train(model, train_data, cfg, val_data, tok, out_dir=args.out, resume=args.resume)
+    if history:
+        print(f"final loss {history[-1]['loss']:.4f}; checkpoint in {args.out}")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    import torch
+
+    from .checkpoint import load_checkpoint
+    from .sampling import generate, generate_autoregressive
+
+    ckpt = load_checkpoint(args.ckpt, device=args.device)
+    model, tok = ckpt.model.eval(), ckpt.tokenizer
+    if tok is None:
+        raise ValueError(f"{args.ckpt} has no tokenizer.json, so text prompts cannot be encoded")
+    prompt = torch.tensor([tok.encode(args.prompt, allow_special=True)], device=args.device)
+    g = torch.Generator().manual_seed(args.seed)
+    if model.config.causal:
+        out = generate_autoregressive(model, prompt, args.gen_length, args.temperature, g,
+                                      eos_id=tok.eos_id)
+    else:
+        out = generate(model, prompt, steps=args.steps or args.gen_length,
+                       gen_length=args.gen_length, block_length=args.block_length or args.gen_length,
+                       temperature=args.temperature, threshold=args.threshold, generator=g)
+    print(tok.decode(out[0, prompt.shape[1]:], skip_special=True))
+    return 0
 
 
 def cmd_reversal(args) -> int:
@@ -14,8 +103,8 @@ def cmd_reversal(args) -> int:
         from . import reversal
     except ImportError:
         print("The reversal experiment is not built yet in this version of minillada.\n"
-              "What is here: tokenizers, the Transformer, the forward process and the losses.\n"
-              "Try: python -m minillada info")
+              "What is here: tokenizers, the Transformer, the forward process, the likelihood\n"
+              "bound, the sampler and training. Try: python -m minillada train --help")
         return 0
     return reversal.main(args)
 
@@ -31,10 +120,54 @@ def cmd_info(args) -> int:
     return 0
 
 
+CHOICES = {"objective": ["mdm", "ar"], "model_preset": ["tiny", "gpu"],
+           "schedule": ["cosine", "wsd", "constant"], "tokenizer": ["char", "word", "bpe"]}
+
+
+def _add_train_flags(p) -> None:
+    from .train import TrainConfig
+
+    p.add_argument("--data", default=None, help="a UTF-8 text file, or a .jsonl file of "
+                   '{"prompt": ..., "answer": ...} lines for SFT (default: a synthetic corpus)')
+    p.add_argument("--out", default="runs/train", help="run directory for checkpoints")
+    p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
+    p.add_argument("--preset", default="tiny", choices=["tiny", "gpu"],
+                   help="model size and training defaults")
+    for f in dataclasses.fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        if f.type in (bool, "bool"):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None,
+                           help=f"(default {f.default})")
+        else:
+            kind = {"int": int, "float": float, "str": str}.get(str(f.type), type(f.default))
+            p.add_argument(flag, type=kind, default=None, choices=CHOICES.get(f.name),
+                           help=f"(default {f.default})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="minillada", description="Masked diffusion language models (LLaDA) from scratch.")
     sub = parser.add_subparsers(dest="command", metavar="command")
+
+    p = sub.add_parser("train", help="train a masked diffusion (or AR) model",
+                       description="Train on a text file. Every TrainConfig field is a flag; a "
+                       "preset sets the defaults. Runs under torchrun for several GPUs.")
+    _add_train_flags(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("sample", help="generate text from a checkpoint")
+    p.add_argument("--ckpt", required=True, help="a run directory or checkpoint directory")
+    p.add_argument("--prompt", required=True)
+    p.add_argument("--gen-length", type=int, default=32)
+    p.add_argument("--steps", type=int, default=None, help="default: gen-length (one per step)")
+    p.add_argument("--block-length", type=int, default=None, help="default: gen-length")
+    p.add_argument("--temperature", type=float, default=0.0)
+    p.add_argument("--threshold", type=float, default=None,
+                   help="confidence-threshold parallel decoding (Fast-dLLM)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(func=cmd_sample)
+
     p = sub.add_parser("reversal", help="the reversal-curse experiment: MDM vs AR at toy scale")
     p.set_defaults(func=cmd_reversal)
     p = sub.add_parser("info", help="print the version and the public names")
@@ -48,4 +181,8 @@ def main(argv=None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ValueError as e:
+        print(f"minillada {args.command}: error: {e}", file=sys.stderr)
+        return 2

@@ -89,6 +89,15 @@ def diffusion_loss(model, x0: torch.Tensor, prompt_lengths=None, eps: float = 1e
     xt, masked, p_mask = forward_process(x0, mask_id, eps=eps, prompt_lengths=prompt_lengths,
                                          generator=generator)
     logits = model(xt, attention_mask=attention_mask) if attention_mask is not None else model(xt)
+    return diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths)
+
+
+def diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths=None) -> torch.Tensor:
+    """The second half of :func:`diffusion_loss`: the 1/t-weighted CE of given logits (B, T, V).
+
+    Split out so that a training loop can draw the masks itself (for example for a whole global
+    batch, then keep its own rows under data parallelism).
+    """
     weighted = _token_ce(logits, x0) * masked / p_mask                    # (B, T), 0 where unmasked
     B, T = x0.shape
     if prompt_lengths is None:
@@ -112,10 +121,15 @@ def autoregressive_loss(model, x0: torch.Tensor, prompt_lengths=None,
     if cfg is not None and not getattr(cfg, "causal", True):
         raise ValueError("autoregressive_loss needs a causal model (ModelConfig(causal=True)): a "
                          "bidirectional model would see the very token it must predict")
-    B, T = x0.shape
-    if T < 2:
+    if x0.shape[1] < 2:
         raise ValueError("autoregressive_loss needs sequences of at least 2 tokens")
     logits = model(x0, attention_mask=attention_mask) if attention_mask is not None else model(x0)
+    return autoregressive_loss_from_logits(logits, x0, prompt_lengths)
+
+
+def autoregressive_loss_from_logits(logits, x0, prompt_lengths=None) -> torch.Tensor:
+    """The second half of :func:`autoregressive_loss`: next-token CE of given logits (B, T, V)."""
+    B, T = x0.shape
     ce = _token_ce(logits[:, :-1], x0[:, 1:])                              # (B, T-1)
     if prompt_lengths is None:
         return ce.mean()

@@ -1,0 +1,149 @@
+"""Chapter 6, part 1: where training batches come from.
+
+Two kinds of data, matching LLaDA's two phases (Nie et al. 2025, Sec. 2.2 and 2.3):
+
+* :class:`TextDataset`, for pre-training: one long stream of token ids, from which a batch is a set
+  of random windows of ``seq_len`` tokens. Every token can be masked.
+* :class:`SFTDataset`, for supervised fine-tuning: (prompt, answer) pairs. Each row is
+  ``prompt + answer + [EOS] ... [EOS]`` padded to a common length with ``[EOS]``, and the prompt
+  length travels with the row so the loss never masks the prompt. The ``[EOS]`` padding belongs to
+  the answer and is trained like any answer token: that is how the model learns to end an answer,
+  and why LLaDA can generate a fixed ``gen_length`` and cut at the first ``[EOS]``.
+
+Both give a batch through ``sample(n, generator) -> (x0, prompt_lengths or None)``, drawing rows
+with a ``torch.Generator`` so that a seed (and a saved generator state) reproduces the data order.
+
+:func:`synthetic_corpus` writes a small English-like text from a seed, for the tiny preset and the
+tests: no downloads anywhere in minillada.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import torch
+
+from . import rng
+
+
+class TextDataset:
+    """Random windows of a token stream, for pre-training.
+
+    >>> ds = TextDataset(torch.arange(4, 104), seq_len=8)
+    >>> x0, prompt_lengths = ds.sample(3, torch.Generator().manual_seed(0))
+    >>> x0.shape, prompt_lengths
+    (torch.Size([3, 8]), None)
+    """
+
+    def __init__(self, ids, seq_len: int):
+        self.ids = torch.as_tensor(ids, dtype=torch.long).reshape(-1)
+        if seq_len < 2:
+            raise ValueError(f"seq_len must be at least 2, got {seq_len}")
+        if self.ids.numel() < seq_len:
+            raise ValueError(f"the text has {self.ids.numel()} tokens, fewer than seq_len={seq_len}; "
+                             "use more text or a shorter seq_len")
+        self.seq_len = seq_len
+
+    @classmethod
+    def from_text(cls, text: str, tokenizer, seq_len: int) -> "TextDataset":
+        return cls(tokenizer.encode(text), seq_len)
+
+    @classmethod
+    def from_file(cls, path, tokenizer, seq_len: int) -> "TextDataset":
+        return cls.from_text(read_text(path), tokenizer, seq_len)
+
+    def __len__(self) -> int:
+        return self.ids.numel() - self.seq_len + 1  # number of distinct windows
+
+    def split(self, val_fraction: float = 0.1) -> tuple["TextDataset", "TextDataset"]:
+        """(train, validation): the last ``val_fraction`` of the stream is held out."""
+        cut = int(self.ids.numel() * (1 - val_fraction))
+        if cut < self.seq_len or self.ids.numel() - cut < self.seq_len:
+            raise ValueError(f"the text ({self.ids.numel()} tokens) is too short to split "
+                             f"{val_fraction:.0%} off with seq_len={self.seq_len}")
+        return TextDataset(self.ids[:cut], self.seq_len), TextDataset(self.ids[cut:], self.seq_len)
+
+    def sample(self, n: int, generator=None):
+        starts = rng.randint(0, len(self), (n,), generator=generator)             # (n,)
+        offsets = torch.arange(self.seq_len)
+        return self.ids[starts[:, None] + offsets[None, :]], None                 # (n, seq_len)
+
+
+class SFTDataset:
+    """(prompt, answer) pairs padded with ``[EOS]`` to ``seq_len``, for SFT (LLaDA Sec. 2.3).
+
+    >>> ds = SFTDataset([([5, 6], [7]), ([5], [8, 9])], eos_id=3, seq_len=5)
+    >>> ds.rows.tolist(), ds.prompt_lengths.tolist()
+    ([[5, 6, 7, 3, 3], [5, 8, 9, 3, 3]], [2, 1])
+    """
+
+    def __init__(self, pairs, eos_id: int, seq_len: int | None = None):
+        pairs = [(list(map(int, p)), list(map(int, a))) for p, a in pairs]
+        if not pairs:
+            raise ValueError("SFTDataset needs at least one (prompt, answer) pair")
+        longest = max(len(p) + len(a) + 1 for p, a in pairs)  # + 1: at least one [EOS]
+        seq_len = longest if seq_len is None else seq_len
+        if longest > seq_len:
+            raise ValueError(f"the longest pair needs {longest} tokens with its [EOS], more than "
+                             f"seq_len={seq_len}")
+        self.rows = torch.full((len(pairs), seq_len), eos_id, dtype=torch.long)
+        for i, (p, a) in enumerate(pairs):
+            self.rows[i, : len(p) + len(a)] = torch.tensor(p + a, dtype=torch.long)
+        self.prompt_lengths = torch.tensor([len(p) for p, _ in pairs])
+        self.seq_len = seq_len
+
+    @classmethod
+    def from_text_pairs(cls, pairs, tokenizer, seq_len=None) -> "SFTDataset":
+        return cls([(tokenizer.encode(p), tokenizer.encode(a)) for p, a in pairs],
+                   tokenizer.eos_id, seq_len)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def sample(self, n: int, generator=None):
+        idx = rng.randint(0, len(self), (n,), generator=generator)
+        return self.rows[idx], self.prompt_lengths[idx]
+
+
+def read_text(path) -> str:
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"no data file at {path}") from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path} is not UTF-8 text ({e})") from None
+
+
+# ---- a small corpus generated from a seed ------------------------------------------------------
+
+_WORDS = {
+    "adj": "small quiet brave old bright dark gentle clever happy tired green silver".split(),
+    "noun": "fox river pilot garden lamp child tower cat sailor forest poet engine".split(),
+    "verb": "sees follows carries finds paints hears guards remembers builds".split(),
+    "place": "by the sea|under the bridge|in the valley|near the old mill|at dawn".split("|"),
+}
+
+
+def synthetic_corpus(n_sentences: int = 2000, seed: int = 0) -> str:
+    """A simple English-like text: "the brave fox follows the old lamp by the sea." and so on.
+
+    Small enough for a character-level model to learn in minutes; structured enough that learning
+    shows (agreement of articles, word shapes, punctuation).
+
+    >>> synthetic_corpus(2, seed=0).count(".")
+    2
+    """
+    r = random.Random(seed)
+
+    def pick(kind):
+        return r.choice(_WORDS[kind])
+
+    sentences = []
+    for _ in range(n_sentences):
+        s = f"the {pick('adj')} {pick('noun')} {pick('verb')} the {pick('noun')}"
+        if r.random() < 0.5:
+            s += " " + pick("place")
+        sentences.append(s + ".")
+    return "\n".join(sentences) + "\n"

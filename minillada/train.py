@@ -1,0 +1,294 @@
+"""Chapter 6: training a masked diffusion model (LLaDA Algorithms 1 and 2), or its AR twin.
+
+One optimizer step, the whole idea:
+
+    x0, prompt_lengths = data.sample(rows)                       # clean text (and prompt lengths)
+    xt, masked, p_mask = forward_process(x0, mask_id, ...)       # mask each token w.p. t
+    loss = sum over masked of CE(model(xt), x0) / p_mask / ...   # LLaDA Eq. 3 (or Eq. 5 for SFT)
+    loss.backward(); clip; optimizer.step()
+
+Everything else in this file is what makes that loop practical: AdamW, a learning-rate schedule
+(warmup then cosine, or LLaDA's warmup-stable-decay, Sec. 2.2), gradient clipping and
+accumulation, bf16 autocast on CUDA, optional ``torch.compile``, a progress bar, a periodic
+validation bound with a sample, checkpoints that resume exactly, and data parallelism under
+``torchrun``. The same loop trains the autoregressive baseline with ``objective="ar"``.
+
+Reproducibility: the data order and the masks come from two ``torch.Generator`` objects whose
+states are saved in every checkpoint, so an interrupted and resumed run computes the same losses as
+an uninterrupted one. Under data parallelism every rank draws the *global* batch and its masks and
+keeps its own rows, so N processes see exactly the batches one process would.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from tqdm.auto import tqdm
+
+from . import distributed
+from .checkpoint import load_checkpoint, resolve_checkpoint, save_checkpoint
+from .likelihood import autoregressive_loss_from_logits, diffusion_loss_from_logits
+from .masking import forward_process
+
+OBJECTIVES = ("mdm", "ar")
+SCHEDULES = ("cosine", "wsd", "constant")
+
+
+@dataclass
+class TrainConfig:
+    objective: str = "mdm"        # "mdm": masked diffusion (LLaDA); "ar": the same net, causal
+    model_preset: str = "tiny"    # the model size, see model.PRESETS
+    tokenizer: str = "char"       # for the command line: "char", "word" or "bpe"
+    bpe_vocab_size: int = 512
+    seq_len: int = 64
+    batch_size: int = 32          # rows per micro-batch and process
+    grad_accum: int = 1           # micro-batches per optimizer step
+    max_steps: int = 1000         # optimizer steps
+    lr: float = 2e-3
+    min_lr_ratio: float = 0.1     # the schedule ends at lr * min_lr_ratio
+    warmup_steps: int = 50
+    schedule: str = "cosine"      # "cosine", "wsd" (warmup-stable-decay) or "constant"
+    decay_fraction: float = 0.2   # wsd: the last fraction of steps decays linearly
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    grad_clip: float = 1.0        # 0 disables clipping
+    mask_eps: float = 1e-3        # p_mask = (1 - eps) t + eps
+    eval_every: int = 250         # 0 disables validation
+    eval_batches: int = 8
+    save_every: int = 500         # 0: only at the end (when there is an output directory)
+    seed: int = 0
+    device: str = "auto"          # "auto", "cpu", "cuda", "cuda:1", ...
+    bf16: bool = True             # autocast to bfloat16 on CUDA (ignored on CPU)
+    compile: bool = False         # torch.compile the model
+    progress: bool = True         # show a tqdm progress bar
+
+    def __post_init__(self):
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {OBJECTIVES}, got {self.objective!r}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        for name in ("seq_len", "batch_size", "grad_accum", "max_steps"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"TrainConfig.{name} must be positive, got {getattr(self, name)}")
+        if not 0 <= self.decay_fraction <= 1 or not 0 <= self.min_lr_ratio <= 1:
+            raise ValueError("decay_fraction and min_lr_ratio must lie in [0, 1]")
+
+    @classmethod
+    def preset(cls, name: str, **overrides) -> "TrainConfig":
+        """``"tiny"``: about 2 minutes on 2 CPU cores; ``"gpu"``: a few minutes on one GPU."""
+        presets = {
+            "tiny": dict(model_preset="tiny", seq_len=64, batch_size=32, max_steps=1000,
+                         lr=2e-3),
+            "gpu": dict(model_preset="gpu", seq_len=256, batch_size=64, max_steps=3000, lr=1e-3,
+                        warmup_steps=200, compile=True, eval_every=500, save_every=1000),
+        }
+        if name not in presets:
+            raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
+        return cls(**{**presets[name], **overrides})
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """The learning rate for optimizer step ``step`` (0-based): linear warmup, then the schedule.
+
+    >>> cfg = TrainConfig(lr=1.0, warmup_steps=10, max_steps=111, min_lr_ratio=0.0)
+    >>> [round(lr_at(s, cfg), 3) for s in (0, 9, 10, 60, 110)]
+    [0.1, 1.0, 1.0, 0.5, 0.0]
+    """
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    floor = cfg.lr * cfg.min_lr_ratio
+    if cfg.schedule == "constant":
+        return cfg.lr
+    if cfg.schedule == "cosine":
+        progress = (step - cfg.warmup_steps) / max(1, cfg.max_steps - 1 - cfg.warmup_steps)
+        return floor + (cfg.lr - floor) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+    decay_start = cfg.max_steps - int(cfg.decay_fraction * cfg.max_steps)   # warmup-stable-decay
+    if step < decay_start:
+        return cfg.lr
+    progress = (step - decay_start + 1) / max(1, cfg.max_steps - decay_start)
+    return cfg.lr + (floor - cfg.lr) * min(progress, 1.0)
+
+
+def make_optimizer(model, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW; no weight decay on norms (1-D weights), as is usual for Transformers."""
+    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay},
+              {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
+                             fused=next(model.parameters()).is_cuda)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} asked for, but torch sees no CUDA GPU; use --device cpu")
+    return torch.device(name)
+
+
+def step_loss(model, x0, prompt_lengths, cfg: TrainConfig, mask_id: int, generator=None,
+              rows: slice | None = None, autocast=None):
+    """The loss of one micro-batch. Masks are drawn for all of x0, then ``rows`` are kept."""
+    rows = rows or slice(None)
+    if cfg.objective == "mdm":
+        xt, masked, p_mask = forward_process(x0, mask_id, eps=cfg.mask_eps,
+                                             prompt_lengths=prompt_lengths, generator=generator)
+        xt, masked, p_mask, x0 = xt[rows], masked[rows], p_mask[rows], x0[rows]
+    else:
+        xt = x0 = x0[rows]
+    pl = prompt_lengths[rows] if prompt_lengths is not None else None
+    with autocast or torch.autocast("cpu", enabled=False):
+        logits = model(xt)
+    if cfg.objective == "mdm":
+        return diffusion_loss_from_logits(logits, x0, masked, p_mask, pl)
+    return autoregressive_loss_from_logits(logits, x0, pl)
+
+
+@torch.no_grad()
+def evaluate(model, data, cfg: TrainConfig, mask_id: int, device) -> float:
+    """The validation loss: the same batches and masks every time (a fixed seed), in eval mode."""
+    was_training = model.training
+    model.eval()
+    g_data, g_mask = torch.Generator().manual_seed(1234), torch.Generator().manual_seed(5678)
+    total = 0.0
+    for _ in range(cfg.eval_batches):
+        x0, pl = data.sample(cfg.batch_size, g_data)
+        total += float(step_loss(model, x0.to(device), pl.to(device) if pl is not None else None,
+                                 cfg, mask_id, g_mask))
+    model.train(was_training)
+    return total / cfg.eval_batches
+
+
+def sample_text(model, data, tokenizer, cfg: TrainConfig, device, n_prompt: int = 8) -> str:
+    """A short sample after a validation prompt, to watch the model learn."""
+    from .sampling import generate, generate_autoregressive
+
+    x0, pl = data.sample(1, torch.Generator().manual_seed(99))
+    n_prompt = int(pl[0]) if pl is not None else min(n_prompt, cfg.seq_len // 2)
+    prompt = x0[:, :n_prompt].to(device)
+    n_new = min(32, model.config.max_seq_len - n_prompt)
+    was_training = model.training
+    model.eval()
+    if cfg.objective == "mdm":
+        out = generate(model, prompt, steps=n_new, gen_length=n_new, block_length=n_new)
+    else:
+        out = generate_autoregressive(model, prompt, n_new)
+    model.train(was_training)
+    return tokenizer.decode(prompt[0]) + " >> " + tokenizer.decode(out[0, n_prompt:])
+
+
+def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=None,
+          resume: bool = False) -> list[dict]:
+    """Train ``model`` on ``data`` (a TextDataset or SFTDataset) for ``cfg.max_steps`` steps.
+
+    Returns the history: one dict per step with ``step``, ``loss``, ``lr``, ``tokens_per_s``, and
+    ``val_loss`` (and ``sample``) at validation steps. With ``out_dir`` it writes checkpoints
+    there; with ``resume=True`` it continues from the newest one.
+    """
+    if cfg.objective == "ar" and not model.config.causal:
+        raise ValueError("objective='ar' needs a model built with causal=True")
+    device = resolve_device(cfg.device)
+    dist = distributed.setup(device.type)
+    if dist.enabled and device.type == "cuda":
+        device = torch.device("cuda", dist.local_rank)
+    torch.manual_seed(cfg.seed)
+    g_data = torch.Generator().manual_seed(cfg.seed)
+    g_mask = torch.Generator().manual_seed(cfg.seed + 1)
+    mask_id = model.config.mask_id
+    model.to(device).train()
+    optimizer = make_optimizer(model, cfg)
+    start, history = 0, []
+    if resume and out_dir is not None and _has_checkpoint(out_dir):
+        ckpt = load_checkpoint(out_dir)
+        model.load_state_dict(ckpt.model.state_dict())
+        optimizer.load_state_dict(ckpt.optimizer_state)
+        g_data.set_state(ckpt.rng_state["data"])
+        g_mask.set_state(ckpt.rng_state["mask"])
+        torch.set_rng_state(ckpt.rng_state["torch"])
+        start, history = ckpt.step, ckpt.history
+    net = model
+    if dist.enabled:
+        net = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None)
+    if cfg.compile:
+        net = torch.compile(net)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16,
+                              enabled=device.type == "cuda" and cfg.bf16)
+    rows_per_step = cfg.batch_size * dist.world_size * cfg.grad_accum
+    tokens_per_step = rows_per_step * cfg.seq_len
+
+    def save(step):
+        if out_dir is not None and dist.is_main:
+            save_checkpoint(out_dir, model, step, tokenizer, optimizer, asdict(cfg), history,
+                            {"data": g_data.get_state(), "mask": g_mask.get_state(),
+                             "torch": torch.get_rng_state()})
+
+    bar = tqdm(range(start, cfg.max_steps), initial=start, total=cfg.max_steps,
+               disable=not (cfg.progress and dist.is_main), desc=f"train {cfg.objective}")
+    t_last = time.perf_counter()
+    for step in bar:
+        lr = lr_at(step, cfg)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        # the global batch of this step, the same on every rank; each rank keeps its own rows
+        x0, pl = data.sample(rows_per_step, g_data)
+        x0, pl = x0.to(device), (pl.to(device) if pl is not None else None)
+        total = torch.zeros((), device=device)
+        for micro in range(cfg.grad_accum):
+            first = (micro * dist.world_size + dist.rank) * cfg.batch_size
+            in_micro = slice(micro * dist.world_size * cfg.batch_size,
+                             (micro + 1) * dist.world_size * cfg.batch_size)
+            mine = slice(first - in_micro.start, first - in_micro.start + cfg.batch_size)
+            # gradients are averaged across ranks only on the last micro-batch
+            sync = micro == cfg.grad_accum - 1 or not dist.enabled
+            with (torch.enable_grad() if sync else net.no_sync()):
+                loss = step_loss(net, x0[in_micro], pl[in_micro] if pl is not None else None, cfg,
+                                 mask_id, g_mask, mine, autocast) / cfg.grad_accum
+                loss.backward()
+            total += loss.detach()
+        if cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        loss_value = float(distributed.mean_over_ranks(total, dist))
+        now = time.perf_counter()
+        record = {"step": step + 1, "loss": loss_value, "lr": lr,
+                  "tokens_per_s": tokens_per_step / (now - t_last)}
+        t_last = now
+        if not math.isfinite(loss_value):
+            raise FloatingPointError(f"the loss became {loss_value} at step {step + 1}; "
+                                     "try a smaller lr or a longer warmup")
+        if val_data is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0
+                                                        or step + 1 == cfg.max_steps):
+            record["val_loss"] = evaluate(model, val_data, cfg, mask_id, device)
+            if tokenizer is not None and dist.is_main:
+                record["sample"] = sample_text(model, val_data, tokenizer, cfg, device)
+                bar.write(f"step {step + 1}: val {record['val_loss']:.4f} | {record['sample']!r}")
+            t_last = time.perf_counter()  # evaluation time is not training throughput
+        history.append(record)
+        bar.set_postfix(loss=f"{loss_value:.4f}", lr=f"{lr:.2e}",
+                        tok_s=f"{record['tokens_per_s']:.0f}")
+        if cfg.save_every and (step + 1) % cfg.save_every == 0 and step + 1 < cfg.max_steps:
+            save(step + 1)
+    bar.close()
+    if start < cfg.max_steps:
+        save(cfg.max_steps)
+    distributed.cleanup(dist)
+    return history
+
+
+def _has_checkpoint(out_dir) -> bool:
+    try:
+        resolve_checkpoint(out_dir)
+        return True
+    except ValueError:
+        return False

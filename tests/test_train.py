@@ -1,0 +1,219 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import minillada.checkpoint as checkpoint_module
+from minillada import CharTokenizer, ModelConfig, Transformer
+from minillada.checkpoint import load_checkpoint, save_checkpoint
+from minillada.data import SFTDataset, TextDataset, synthetic_corpus
+from minillada.train import TrainConfig, lr_at, train
+
+from conftest import ConstantLogits
+
+TEXT = synthetic_corpus(300, seed=0)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def small_setup(causal=False, seed=0):
+    tok = CharTokenizer.train(TEXT)
+    torch.manual_seed(seed)
+    model = Transformer(ModelConfig(vocab_size=tok.vocab_size, mask_id=tok.mask_id, d_model=32,
+                                    n_layers=2, n_heads=2, max_seq_len=32, causal=causal))
+    data = TextDataset.from_text(TEXT, tok, seq_len=32)
+    return tok, model, data
+
+
+def quick_cfg(**kw):
+    base = dict(max_steps=12, batch_size=8, seq_len=32, warmup_steps=2, eval_every=0,
+                save_every=0, progress=False, lr=3e-3)
+    return TrainConfig(**{**base, **kw})
+
+
+def test_lr_schedules():
+    cos = TrainConfig(lr=1.0, warmup_steps=10, max_steps=110, min_lr_ratio=0.1)
+    assert lr_at(0, cos) == pytest.approx(0.1) and lr_at(9, cos) == pytest.approx(1.0)
+    assert lr_at(109, cos) == pytest.approx(0.1)
+    lrs = [lr_at(s, cos) for s in range(10, 110)]
+    assert all(a >= b for a, b in zip(lrs, lrs[1:]))       # cosine only goes down
+    wsd = TrainConfig(lr=1.0, warmup_steps=10, max_steps=100, schedule="wsd", decay_fraction=0.2,
+                      min_lr_ratio=0.0)
+    assert lr_at(50, wsd) == 1.0 and lr_at(79, wsd) == 1.0     # stable
+    assert lr_at(80, wsd) < 1.0 and lr_at(99, wsd) == pytest.approx(0.0)  # decay
+
+
+@pytest.mark.parametrize("objective", ["mdm", "ar"])
+def test_overfits_a_tiny_corpus(objective):
+    text = "abcabd abcabd abcabd abcabd " * 20
+    tok = CharTokenizer.train(text)
+    torch.manual_seed(0)
+    model = Transformer(ModelConfig(vocab_size=tok.vocab_size, mask_id=tok.mask_id, d_model=32,
+                                    n_layers=2, n_heads=2, max_seq_len=16,
+                                    causal=objective == "ar"))
+    data = TextDataset.from_text(text, tok, seq_len=16)
+    cfg = quick_cfg(objective=objective, max_steps=150, batch_size=16, seq_len=16, lr=1e-2,
+                    eval_every=150, eval_batches=4)
+    history = train(model, data, cfg, val_data=data)
+    first = sum(h["loss"] for h in history[:5]) / 5
+    assert history[-1]["val_loss"] < 0.25 * first, (first, history[-1]["val_loss"])
+
+
+def test_history_records():
+    tok, model, data = small_setup()
+    history = train(model, data, quick_cfg(max_steps=4, eval_every=2), val_data=data, tokenizer=tok)
+    assert [h["step"] for h in history] == [1, 2, 3, 4]
+    assert {"loss", "lr", "tokens_per_s"} <= set(history[0])
+    assert "val_loss" in history[1] and "sample" in history[1] and "val_loss" not in history[0]
+
+
+class StopAfter:
+    """A dataset that raises after n batches: a simulated crash in the middle of training."""
+
+    def __init__(self, data, n):
+        self.data, self.n = data, n
+
+    def sample(self, rows, generator=None):
+        if self.n == 0:
+            raise KeyboardInterrupt("simulated crash")
+        self.n -= 1
+        return self.data.sample(rows, generator)
+
+
+def test_resume_gives_the_same_losses(tmp_path):
+    cfg = quick_cfg(save_every=5, grad_accum=2)
+    _, model, data = small_setup()
+    straight = train(model, data, cfg, out_dir=tmp_path / "a")
+
+    _, model, data = small_setup()
+    with pytest.raises(KeyboardInterrupt):
+        train(model, StopAfter(data, 7), cfg, out_dir=tmp_path / "b")
+    assert load_checkpoint(tmp_path / "b").step == 5
+    _, model, data = small_setup(seed=123)          # a fresh process would start from other weights
+    resumed = train(model, data, cfg, out_dir=tmp_path / "b", resume=True)
+    assert [h["loss"] for h in resumed] == [h["loss"] for h in straight]
+    assert torch.equal(load_checkpoint(tmp_path / "a").model.head.weight,
+                       load_checkpoint(tmp_path / "b").model.head.weight)
+
+
+def test_checkpoint_round_trip(tmp_path):
+    tok, model, _ = small_setup()
+    save_checkpoint(tmp_path, model, 3, tokenizer=tok, train_config={"lr": 1.0})
+    ckpt = load_checkpoint(tmp_path)
+    assert ckpt.step == 3 and ckpt.train_config == {"lr": 1.0}
+    assert ckpt.model.config == model.config and ckpt.tokenizer.encode("the") == tok.encode("the")
+    for a, b in zip(ckpt.model.parameters(), model.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_a_crash_during_save_keeps_the_good_checkpoint(tmp_path, monkeypatch):
+    tok, model, _ = small_setup()
+    save_checkpoint(tmp_path, model, 1, tokenizer=tok)
+    real_save = torch.save
+    calls = []
+
+    def failing_save(obj, f, *a, **kw):
+        calls.append(f)
+        if len(calls) == 2:  # model.pt is written, then the crash while writing train.pt
+            Path(f).write_bytes(b"half")
+            raise OSError("disk full")
+        return real_save(obj, f, *a, **kw)
+
+    monkeypatch.setattr(checkpoint_module.torch, "save", failing_save)
+    with torch.no_grad():
+        model.head.weight.add_(1.0)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(tmp_path, model, 2, tokenizer=tok)
+    monkeypatch.setattr(checkpoint_module.torch, "save", real_save)
+    ckpt = load_checkpoint(tmp_path)
+    assert ckpt.step == 1
+    assert not torch.equal(ckpt.model.head.weight, model.head.weight)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "step_000001"]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: (d / "model.pt").write_bytes(b"not a tensor file"), "damaged"),
+    (lambda d: (d / "meta.json").write_text("{oops"), "damaged"),
+    (lambda d: (d / "model.pt").unlink(), "incomplete"),
+    (lambda d: torch.save({"embed.weight": torch.zeros(3, 3)}, d / "model.pt"), "does not fit"),
+    (lambda d: torch.save({"x": object()}, d / "model.pt"), "weights-only"),
+    (lambda d: (d / "meta.json").write_text(json.dumps({"format_version": 0})), "format"),
+])
+def test_corrupt_checkpoint_raises_value_error(tmp_path, damage, message):
+    tok, model, _ = small_setup()
+    path = save_checkpoint(tmp_path, model, 1, tokenizer=tok)
+    damage(path)
+    with pytest.raises(ValueError, match=message):
+        load_checkpoint(tmp_path)
+
+
+def test_not_a_checkpoint(tmp_path):
+    with pytest.raises(ValueError, match="not a minillada checkpoint"):
+        load_checkpoint(tmp_path)
+
+
+def test_sft_training_never_masks_the_prompt():
+    spy = ConstantLogits(vocab_size=16)
+    data = SFTDataset([([5, 6, 7], [8, 9]), ([5], [10, 11, 12, 13])], eos_id=3, seq_len=8)
+    train(spy, data, quick_cfg(max_steps=20, batch_size=4, seq_len=8))
+    assert len(spy.calls) == 20
+    for x in spy.calls:
+        for row in x:
+            plen = 3 if int(row[1]) == 6 else 1
+            assert (row[:plen] != 1).all()
+
+
+def test_sft_dataset_and_text_dataset():
+    data = SFTDataset([([5, 6], [7]), ([5], [8, 9])], eos_id=3, seq_len=6)
+    x0, pl = data.sample(10, torch.Generator().manual_seed(0))
+    assert x0.shape == (10, 6) and set(pl.tolist()) <= {1, 2}
+    with pytest.raises(ValueError, match="longest pair"):
+        SFTDataset([([5] * 5, [6] * 5)], eos_id=3, seq_len=8)
+    stream = TextDataset(torch.arange(100), seq_len=10)
+    x0, _ = stream.sample(5, torch.Generator().manual_seed(0))
+    assert (x0[:, 1:] - x0[:, :-1] == 1).all()               # windows are contiguous
+    with pytest.raises(ValueError, match="fewer than seq_len"):
+        TextDataset(torch.arange(5), seq_len=10)
+
+
+def test_ar_objective_needs_a_causal_model():
+    _, model, data = small_setup(causal=False)
+    with pytest.raises(ValueError, match="causal=True"):
+        train(model, data, quick_cfg(objective="ar"))
+
+
+def _run(args, **kw):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run(args, capture_output=True, text=True, timeout=600, env=env, cwd=ROOT, **kw)
+
+
+def test_two_process_gloo_matches_one_process(tmp_path):
+    worker = Path(__file__).parent / "ddp_worker.py"
+    two = _run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
+                "--master_port=29517", str(worker), str(tmp_path / "two"), "4"])
+    assert two.returncode == 0, two.stderr[-3000:]
+    one = _run([sys.executable, str(worker), str(tmp_path / "one"), "8"])
+    assert one.returncode == 0, one.stderr[-3000:]
+    r0 = json.loads((tmp_path / "two" / "rank0.json").read_text())
+    r1 = json.loads((tmp_path / "two" / "rank1.json").read_text())
+    single = json.loads((tmp_path / "one" / "rank0.json").read_text())
+    assert r0["param_sum"] == r1["param_sum"]             # the ranks stayed identical
+    assert r0["losses"] == pytest.approx(single["losses"], rel=1e-4)
+    assert r0["param_sum"] == pytest.approx(single["param_sum"], rel=1e-4)
+    assert not (tmp_path / "two" / "run" / "rank1").exists()
+
+
+def test_cli_train_and_sample(tmp_path):
+    run = _run([sys.executable, "-m", "minillada", "train", "--max-steps", "3", "--batch-size", "4",
+                "--eval-every", "0", "--out", str(tmp_path), "--no-progress"])
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = _run([sys.executable, "-m", "minillada", "sample", "--ckpt", str(tmp_path), "--prompt",
+                "the brave", "--gen-length", "8"])
+    assert out.returncode == 0, out.stderr[-2000:]
+    bad = _run([sys.executable, "-m", "minillada", "sample", "--ckpt", str(tmp_path), "--prompt",
+                "ZZZ"])
+    assert bad.returncode == 2 and "'Z' at position 0" in bad.stderr
+    assert "Traceback" not in bad.stderr
