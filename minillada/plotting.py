@@ -88,3 +88,56 @@ def plot_trace(trace, tokenizer=None, row: int = 0, color_by: str = "step", star
     ax.set_title(f"reverse process, coloured by {'reveal step' if color_by == 'step' else 'confidence'}"
                  f" ({trace.model_calls} model calls)")
     return fig
+
+
+def plot_reversal_bars(results: dict, ax=None):
+    """Grouped bars: accuracy of each query for the MDM and the AR model (from reversal.run)."""
+    import matplotlib.pyplot as plt
+
+    acc = results["accuracy"]
+    queries = ["forward", "reversed", "infill", "ranking"]
+    labels = {"forward": "forward\n(generate)", "reversed": "reversed\n(generate)",
+              "infill": "left entity\n(MDM infill)", "ranking": "reversed\n(AR ranks names)"}
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 3.6))
+    else:
+        fig = ax.figure
+    width = 0.38
+    for k, (name, colour) in enumerate([("mdm", "#3b75af"), ("ar", "#e1812c")]):
+        xs = [i + (k - 0.5) * width for i, q in enumerate(queries) if q in acc.get(name, {})]
+        ys = [100 * acc[name][q] for q in queries if q in acc.get(name, {})]
+        bars = ax.bar(xs, ys, width, label="MDM (LLaDA)" if name == "mdm" else "AR (causal)",
+                      color=colour)
+        ax.bar_label(bars, fmt="%.0f", fontsize=8)
+    ax.set_xticks(range(len(queries)), [labels[q] for q in queries], fontsize=8)
+    ax.set_ylabel("exact match on test facts (%)")
+    ax.set_ylim(0, 110)
+    ax.legend(fontsize=8, loc="upper right")
+    ax.set_title(f"the reversal curse at toy scale ({results['config']['task']}, "
+                 f"{results['n_test_facts']} facts seen only forward)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reversal_curves(results: dict, ax=None):
+    """Forward and reversed accuracy against training step, for both models."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 3.6))
+    else:
+        fig = ax.figure
+    for name, colour in [("mdm", "#3b75af"), ("ar", "#e1812c")]:
+        curve = results["curves"].get(name, [])
+        steps = [c["step"] for c in curve]
+        ax.plot(steps, [100 * c["forward"] for c in curve], "-o", ms=3, color=colour,
+                label=f"{name.upper()} forward")
+        ax.plot(steps, [100 * c["reversed"] for c in curve], "--s", ms=3, color=colour,
+                label=f"{name.upper()} reversed")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("exact match (%)")
+    ax.set_ylim(-5, 105)
+    ax.legend(fontsize=8)
+    ax.set_title("accuracy during training", fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -187,12 +187,13 @@ def sample_text(model, data, tokenizer, cfg: TrainConfig, device, n_prompt: int 
 
 
 def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=None,
-          resume: bool = False) -> list[dict]:
+          resume: bool = False, callback=None) -> list[dict]:
     """Train ``model`` on ``data`` (a TextDataset or SFTDataset) for ``cfg.max_steps`` steps.
 
     Returns the history: one dict per step with ``step``, ``loss``, ``lr``, ``tokens_per_s``, and
     ``val_loss`` (and ``sample``) at validation steps. With ``out_dir`` it writes checkpoints
-    there; with ``resume=True`` it continues from the newest one.
+    there; with ``resume=True`` it continues from the newest one. ``callback(step, record)``, if
+    given, runs after every optimizer step and may add entries to that step's record.
     """
     if cfg.objective == "ar" and not model.config.causal:
         raise ValueError("objective='ar' needs a model built with causal=True")
@@ -274,6 +275,9 @@ def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=
                 record["sample"] = sample_text(model, val_data, tokenizer, cfg, device)
                 bar.write(f"step {step + 1}: val {record['val_loss']:.4f} | {record['sample']!r}")
             t_last = time.perf_counter()  # evaluation time is not training throughput
+        if callback is not None:
+            callback(step + 1, record)
+            t_last = time.perf_counter()
         history.append(record)
         bar.set_postfix(loss=f"{loss_value:.4f}", lr=f"{lr:.2e}",
                         tok_s=f"{record['tokens_per_s']:.0f}")

@@ -1,0 +1,61 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from minillada.reversal import TEMPLATES, build_data, make_task
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("task", ["people", "couplets"])
+def test_no_reversed_sentence_of_a_test_fact_is_trained(task):
+    t = make_task(task, n_facts=60, paired_fraction=0.8, seed=3)
+    assert len(t.forward_only) == 12 and len(t.paired) == 48
+    sentences = t.training_sentences()
+    for f in t.forward_only:
+        left, right = " ".join(f.left), " ".join(f.right)
+        with_fact = [s for s in sentences if left in s]
+        assert len(with_fact) == len(TEMPLATES[task][0])           # every forward phrasing
+        assert all(s.index(left) < s.index(right) for s in with_fact)  # and never reversed
+        prompt, _ = t.question(f, "reversed")
+        assert not any(s.startswith(prompt) for s in sentences)
+    for f in t.paired:
+        left, right = " ".join(f.left), " ".join(f.right)
+        assert any(s.index(right) < s.index(left) for s in sentences if left in s)
+
+
+def test_facts_use_disjoint_made_up_words():
+    t = make_task("people", n_facts=100, seed=0)
+    words = [w for f in t.paired + t.forward_only for w in f.left + f.right]
+    assert len(words) == len(set(words))
+    template_words = {w for ts in TEMPLATES["people"] for tpl in ts for w in tpl.split()}
+    assert not template_words & set(words)
+    tok, data, seq_len = build_data(t)
+    assert data.rows.shape == (len(t.training_sentences()), seq_len)
+
+
+def test_bad_task_settings():
+    with pytest.raises(ValueError, match="task must be"):
+        make_task("poems")
+    with pytest.raises(ValueError, match="leaves no test fact"):
+        make_task("people", n_facts=3, paired_fraction=0.9)
+
+
+def test_quick_run_writes_json_and_plots(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "minillada", "reversal", "--quick", "--out",
+                          str(tmp_path), "--no-progress"], capture_output=True, text=True,
+                         timeout=600, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "reversed" in run.stdout
+    results = json.loads((tmp_path / "reversal.json").read_text())
+    assert set(results["accuracy"]) == {"mdm", "ar"}
+    assert set(results["accuracy"]["mdm"]) == {"forward", "reversed", "infill"}
+    assert set(results["accuracy"]["ar"]) == {"forward", "reversed", "ranking"}
+    for acc in results["accuracy"].values():
+        assert all(0 <= v <= 1 for v in acc.values())
+    assert [c["step"] for c in results["curves"]["mdm"]] == [15, 30]
+    assert (tmp_path / "reversal_bars.png").stat().st_size > 1000
+    assert (tmp_path / "reversal_curves.png").stat().st_size > 1000
