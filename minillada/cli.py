@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", default="people", choices=["people", "couplets"],
                    help="people: '<first> <last> is <adj> <noun>'; couplets: two-line poems")
     p.add_argument("--seed", type=int, default=0, help="data, initialisation and training seed")
-    p.add_argument("--steps", type=int, default=2000, help="optimizer steps for each model")
+    p.add_argument("--steps", type=int, default=1500, help="optimizer steps for each model")
     p.add_argument("--n-facts", type=int, default=250, help="number of made-up facts")
     p.add_argument("--paired-fraction", type=float, default=0.8,
                    help="share of facts also trained in the reversed template; the rest are "

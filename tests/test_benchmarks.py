@@ -12,3 +12,12 @@ def test_likelihood_variance_quick(tmp_path):
     assert data["rows"] == rows and "machine" in data
     assert {r["estimator"] for r in rows} == {"l", "t"}
     assert all(r["std"] >= 0 for r in rows)
+
+
+def test_reversal_seeds_quick(tmp_path):
+    from benchmarks import reversal_seeds
+
+    rows = reversal_seeds.main(["--quick", "--seeds", "0", "--out", str(tmp_path)])
+    data = json.loads((tmp_path / "reversal_seeds_quick.json").read_text())
+    assert data["rows"] == rows and rows[0]["seed"] == 0
+    assert all(0 <= rows[0][k] <= 1 for k in ("mdm_forward", "mdm_reversed", "ar_reversed"))
