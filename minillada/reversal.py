@@ -288,10 +288,10 @@ def report(results: dict) -> str:
     lines = [f"task {results['config']['task']}: {results['n_train_sentences']} training sentences, "
              f"{results['n_test_facts']} test facts seen only forward",
              f"{'query':<34}{'MDM':>8}{'AR':>8}"]
-    rows = [("forward   (A is ? -> B)", "forward", "forward"),
-            ("reversed  (B is called ? -> A)", "reversed", "reversed"),
-            ("infill    ([MASK] is B, in place)", "infill", None),
-            ("ranking   (AR scores all names)", None, "ranking")]
+    rows = [("forward   (left entity -> right)", "forward", "forward"),
+            ("reversed  (right entity -> left)", "reversed", "reversed"),
+            ("infill    (left masked, in place)", "infill", None),
+            ("ranking   (AR scores all lefts)", None, "ranking")]
     for label, m, a in rows:
         cell_m = f"{100 * acc['mdm'][m]:.1f}%" if m else "-"
         cell_a = f"{100 * acc['ar'][a]:.1f}%" if a else "-"

@@ -21,3 +21,12 @@ def test_reversal_seeds_quick(tmp_path):
     data = json.loads((tmp_path / "reversal_seeds_quick.json").read_text())
     assert data["rows"] == rows and rows[0]["seed"] == 0
     assert all(0 <= rows[0][k] <= 1 for k in ("mdm_forward", "mdm_reversed", "ar_reversed"))
+
+
+def test_tokenizer_speed_quick(tmp_path):
+    from benchmarks import tokenizer_speed
+
+    rows = tokenizer_speed.main(["--quick", "--out", str(tmp_path)])
+    data = json.loads((tmp_path / "tokenizer_speed.json").read_text())
+    assert data["rows"] == rows and len(rows) == 2
+    assert all(r["encode_MB_per_s"] > 0 and r["bytes_per_token"] >= 1 for r in rows)
