@@ -14,7 +14,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
+
+
+def _say(*args) -> None:
+    """print, but only once under torchrun (on rank 0)."""
+    if os.environ.get("RANK", "0") == "0":
+        print(*args)
 
 
 def _build_tokenizer(kind: str, text: str, bpe_vocab_size: int):
@@ -37,7 +44,7 @@ def _load_data(path, cfg):
 
     if path is None:
         text = synthetic_corpus(2000, seed=cfg.seed)
-        print("no --data given: training on the built-in synthetic corpus")
+        _say("no --data given: training on the built-in synthetic corpus")
     else:
         text = read_text(path)
     if path is not None and str(path).endswith(".jsonl"):
@@ -67,11 +74,11 @@ def cmd_train(args) -> int:
                                    mask_id=tok.mask_id, causal=cfg.objective == "ar")
     model_cfg.max_seq_len = max(model_cfg.max_seq_len, cfg.seq_len)
     model = Transformer(model_cfg)
-    print(f"{cfg.objective} model: {model.num_params() / 1e6:.2f}M parameters, "
+    _say(f"{cfg.objective} model: {model.num_params() / 1e6:.2f}M parameters, "
           f"{tok.vocab_size} tokens ({cfg.tokenizer})")
     history = train(model, train_data, cfg, val_data, tok, out_dir=args.out, resume=args.resume)
     if history:
-        print(f"final loss {history[-1]['loss']:.4f}; checkpoint in {args.out}")
+        _say(f"final loss {history[-1]['loss']:.4f}; checkpoint in {args.out}")
     return 0
 
 
