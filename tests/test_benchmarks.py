@@ -30,3 +30,12 @@ def test_tokenizer_speed_quick(tmp_path):
     data = json.loads((tmp_path / "tokenizer_speed.json").read_text())
     assert data["rows"] == rows and len(rows) == 2
     assert all(r["encode_MB_per_s"] > 0 and r["bytes_per_token"] >= 1 for r in rows)
+
+
+def test_train_throughput_quick(tmp_path):
+    from benchmarks import train_throughput
+
+    rows, ratio = train_throughput.main(["--quick", "--device", "cpu", "--out", str(tmp_path)])
+    data = json.loads((tmp_path / "train_throughput_cpu.json").read_text())
+    assert data["mdm_ar_ratio"] == ratio > 0
+    assert [r["objective"] for r in rows] == ["mdm", "ar"]
