@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import re
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 SPECIAL_TOKENS = ("[PAD]", "[MASK]", "[BOS]", "[EOS]")
@@ -43,7 +44,7 @@ FORMAT_VERSION = 1
 _SPECIAL_SPLIT = re.compile("(" + "|".join(re.escape(s) for s in SPECIAL_TOKENS) + ")")
 
 
-class Tokenizer:
+class Tokenizer(ABC):
     """What every tokenizer has: the special ids, ``encode``/``decode``, and JSON save/load.
 
     A subclass sets ``kind`` (the name stored in the JSON file), implements ``_encode_text`` (text
@@ -59,13 +60,23 @@ class Tokenizer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        Tokenizer._registry[cls.kind] = cls
+        if "kind" in cls.__dict__:          # only classes that name their own file kind
+            Tokenizer._registry[cls.kind] = cls
 
     # ---- the interface -----------------------------------------------------------------------
 
     @property
+    @abstractmethod
     def vocab_size(self) -> int:
-        raise NotImplementedError  # every concrete subclass overrides it
+        """Number of ids, special tokens included."""
+
+    @abstractmethod
+    def _encode_text(self, text: str, offset: int) -> list[int]:
+        """Ids of text without special tokens; ``offset`` places error positions in the input."""
+
+    @abstractmethod
+    def _decode_ids(self, ids: list[int]) -> str:
+        """Text of ids that are not special tokens."""
 
     def encode(self, text: str, allow_special: bool = False) -> list[int]:
         """Text to ids.
@@ -130,12 +141,14 @@ class Tokenizer:
                 "special_tokens": list(SPECIAL_TOKENS), **self._state()}
         Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
+    @abstractmethod
     def _state(self) -> dict:
-        raise NotImplementedError  # every concrete subclass overrides it
+        """What save() writes besides the kind, version and special tokens."""
 
     @classmethod
+    @abstractmethod
     def _from_state(cls, state: dict) -> "Tokenizer":
-        raise NotImplementedError  # every concrete subclass overrides it
+        """Rebuild a tokenizer from what _state() returned."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(vocab_size={self.vocab_size})"
@@ -162,9 +175,9 @@ def load_tokenizer(path) -> Tokenizer:
         raise ValueError(f"{path} has special tokens {data.get('special_tokens')!r}, "
                          f"expected {list(SPECIAL_TOKENS)}")
     cls = Tokenizer._registry.get(data["kind"])
-    if cls is None or cls is Tokenizer:
+    if cls is None:
         raise ValueError(f"{path} has unknown tokenizer kind {data['kind']!r}; "
-                         f"known kinds: {sorted(k for k in Tokenizer._registry if k != 'base')}")
+                         f"known kinds: {sorted(Tokenizer._registry)}")
     try:
         return cls._from_state(data)
     except (KeyError, TypeError, ValueError) as e:
