@@ -184,11 +184,23 @@ def _encode_batch(tok, texts) -> torch.Tensor:
 
 
 @torch.no_grad()
+def _continue(model, P: torch.Tensor, seq_len: int, n_ar: int) -> torch.Tensor:
+    """Answer the prompts P (B, P): the AR model writes ``n_ar`` tokens; the MDM fills the rest of
+    the row with masks and decodes them one per step, as the rows looked in training."""
+    from .sampling import generate, generate_autoregressive
+
+    if model.config.causal:
+        return generate_autoregressive(model, P, n_ar)
+    n = seq_len - P.shape[1]
+    return generate(model, P, steps=n, gen_length=n, block_length=n)
+
+
+@torch.no_grad()
 def evaluate(model, task: Task, tok, seq_len: int, extra: bool = True) -> dict:
     """Exact-match accuracy of ``model`` on the test facts: forward and reversed questions, and
     (``extra``) the MDM's in-place infilling or the AR model's likelihood ranking."""
     from .likelihood import autoregressive_log_likelihood
-    from .sampling import generate, generate_autoregressive, infill
+    from .sampling import infill
 
     was_training = model.training
     model.eval()
@@ -199,12 +211,7 @@ def evaluate(model, task: Task, tok, seq_len: int, extra: bool = True) -> dict:
     for direction in ("forward", "reversed"):
         prompts, answers = zip(*(task.question(f, direction) for f in facts))
         P, A = _encode_batch(tok, prompts).to(device), _encode_batch(tok, answers).to(device)
-        if causal:
-            out = generate_autoregressive(model, P, A.shape[1])
-        else:
-            n = seq_len - P.shape[1]                     # fill the row, as in training
-            out = generate(model, P, steps=n, gen_length=n, block_length=n)
-        got = out[:, P.shape[1]:P.shape[1] + A.shape[1]]
+        got = _continue(model, P, seq_len, A.shape[1])[:, P.shape[1]:P.shape[1] + A.shape[1]]
         scores[direction] = float((got == A).all(dim=1).float().mean())
     if extra and not causal:
         # "[MASK] [MASK] is brave pilot ." padded with [EOS]: fill the left entity in place
@@ -267,16 +274,12 @@ def run(cfg: ReversalConfig) -> dict:
 
 def _examples(model, task, tok, seq_len, n=3) -> list:
     """A few reversed questions with the model's answers, for the report."""
-    from .sampling import generate, generate_autoregressive
-
+    model.eval()
     out = []
     for f in task.forward_only[:n]:
         prompt, answer = task.question(f, "reversed")
         P = torch.tensor([tok.encode(prompt)], device=model.device)
-        k = seq_len - P.shape[1]
-        with torch.no_grad():
-            x = (generate_autoregressive(model.eval(), P, len(f.left) + 1) if model.config.causal
-                 else generate(model.eval(), P, steps=k, gen_length=k, block_length=k))
+        x = _continue(model, P, seq_len, len(f.left) + 1)
         got = tok.decode(x[0, P.shape[1]:], skip_special=True)
         out.append({"prompt": prompt, "expected": answer, "got": got})
     return out

@@ -224,7 +224,9 @@ def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=
         net = torch.compile(net)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16,
                               enabled=device.type == "cuda" and cfg.bf16)
-    rows_per_step = cfg.batch_size * dist.world_size * cfg.grad_accum
+    rows_per_micro = cfg.batch_size * dist.world_size       # one micro-batch of all ranks
+    rows_per_step = rows_per_micro * cfg.grad_accum
+    mine = slice(dist.rank * cfg.batch_size, (dist.rank + 1) * cfg.batch_size)  # within a micro
     tokens_per_step = rows_per_step * cfg.seq_len
 
     def save(step):
@@ -245,10 +247,7 @@ def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=
         x0, pl = x0.to(device), (pl.to(device) if pl is not None else None)
         total = torch.zeros((), device=device)
         for micro in range(cfg.grad_accum):
-            first = (micro * dist.world_size + dist.rank) * cfg.batch_size
-            in_micro = slice(micro * dist.world_size * cfg.batch_size,
-                             (micro + 1) * dist.world_size * cfg.batch_size)
-            mine = slice(first - in_micro.start, first - in_micro.start + cfg.batch_size)
+            in_micro = slice(micro * rows_per_micro, (micro + 1) * rows_per_micro)
             # gradients are averaged across ranks only on the last micro-batch
             sync = micro == cfg.grad_accum - 1 or not dist.enabled
             with (torch.enable_grad() if sync else net.no_sync()):
