@@ -10,6 +10,8 @@ from pathlib import Path
 import torch
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# model sizes beyond model.PRESETS: "100m" is GPT-2-small-shaped (about 98M parameters at vocab 8192)
+SIZES = {"100m": dict(d_model=768, n_layers=12, n_heads=12)}
 
 
 def machine() -> dict:

@@ -6,7 +6,7 @@ attention mask (``causal``) and the loss (masked diffusion, or next token). We t
 achieved TFLOP/s and, on a GPU with a known peak, the model FLOPs utilisation (MFU), with
 FLOPs per token = 6 N + 12 L T d (N: parameters in matmuls; PaLM appendix B).
 
-    python -m benchmarks.train_throughput [--preset tiny|gpu] [--device auto] [--compile] [--quick]
+    python -m benchmarks.train_throughput [--preset tiny|gpu|100m] [--device auto] [--compile] [--quick]
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ import time
 import torch
 
 from minillada import ModelConfig, Transformer
+from minillada.model import PRESETS
 from minillada.train import TrainConfig, make_optimizer, resolve_device, step_loss
 
-from .common import print_table, write_json
+from .common import SIZES, print_table, write_json
 
 PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0}  # dense, no sparsity
 
@@ -31,47 +32,53 @@ def flops_per_token(model: Transformer, seq_len: int) -> float:
     return 6 * n_matmul + 12 * cfg.n_layers * seq_len * cfg.d_model
 
 
-def time_steps(objective, args, device) -> dict:
-    torch.manual_seed(0)
-    model_cfg = ModelConfig.preset(args.preset, vocab_size=args.vocab, mask_id=1,
-                                   causal=objective == "ar", max_seq_len=args.seq_len)
-    model = Transformer(model_cfg).to(device)
-    cfg = TrainConfig(objective=objective, batch_size=args.batch_size, seq_len=args.seq_len,
-                      device=str(device), compile=args.compile)
-    opt = make_optimizer(model, cfg)
-    net = torch.compile(model) if args.compile else model
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
-    g = torch.Generator().manual_seed(0)
-    x0 = torch.randint(4, args.vocab, (args.batch_size, args.seq_len), generator=g).to(device)
+class Runner:
+    """One objective's model, optimizer and batch, built (and compiled) once; ``time(n)`` runs n
+    optimizer steps and returns the seconds per step."""
 
-    def step():
-        loss = step_loss(net, x0, None, cfg, 1, g, autocast=autocast)
+    def __init__(self, objective, args, device):
+        torch.manual_seed(0)
+        size = PRESETS.get(args.preset) or SIZES[args.preset]
+        model_cfg = ModelConfig(**{**size, "max_seq_len": args.seq_len}, vocab_size=args.vocab,
+                                mask_id=1, causal=objective == "ar")
+        self.model = Transformer(model_cfg).to(device)
+        self.cfg = TrainConfig(objective=objective, batch_size=args.batch_size,
+                               seq_len=args.seq_len, device=str(device), compile=args.compile)
+        self.opt = make_optimizer(self.model, self.cfg)
+        self.net = torch.compile(self.model) if args.compile else self.model
+        self.autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+        self.g = torch.Generator().manual_seed(0)
+        self.x0 = torch.randint(4, args.vocab, (args.batch_size, args.seq_len),
+                                generator=self.g).to(device)
+        self.device = device
+        self.time(args.warmup)
+
+    def step(self):
+        loss = step_loss(self.net, self.x0, None, self.cfg, 1, self.g, autocast=self.autocast)
         loss.backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
+        self.opt.step()
+        self.opt.zero_grad(set_to_none=True)
 
-    for _ in range(args.warmup):
-        step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    for _ in range(args.steps):
-        step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    seconds = (time.perf_counter() - t0) / args.steps
-    return {"tokens_per_s": args.batch_size * args.seq_len / seconds,
-            "flops_per_token": flops_per_token(model, args.seq_len), "params": model.num_params()}
+    def time(self, n: int) -> float:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for _ in range(n):
+            self.step()
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+        return (time.perf_counter() - t0) / max(n, 1)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--preset", default=None, help="model preset (default: tiny on CPU, gpu on CUDA)")
+    ap.add_argument("--preset", default=None, help="model size: a model preset (tiny, gpu) or 100m "
+                    "(default: tiny on CPU, gpu on CUDA)")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--seq-len", type=int, default=None)
-    ap.add_argument("--vocab", type=int, default=512)
-    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--vocab", type=int, default=None, help="default 512 (8192 for 100m)")
+    ap.add_argument("--steps", type=int, default=10, help="timed steps per repeat")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--compile", action="store_true")
@@ -81,28 +88,37 @@ def main(argv=None):
     device = resolve_device(args.device)
     gpu = device.type == "cuda"
     args.preset = args.preset or ("gpu" if gpu else "tiny")
-    args.batch_size = args.batch_size or (64 if gpu else 32)
-    args.seq_len = args.seq_len or (256 if gpu else 64)
+    if args.preset not in PRESETS and args.preset not in SIZES:
+        raise ValueError(f"unknown size {args.preset!r}; choose one of {sorted({*PRESETS, *SIZES})}")
+    big = args.preset == "100m"
+    args.vocab = args.vocab or (8192 if big else 512)
+    args.batch_size = args.batch_size or ((32 if big else 256) if gpu else 32)
+    args.seq_len = args.seq_len or ((1024 if big else 256) if gpu else 64)
     if args.quick:
         args.steps, args.warmup, args.repeats, args.batch_size, args.seq_len = 2, 1, 1, 4, 16
-    runs = {"mdm": [], "ar": []}
+    runners = {objective: Runner(objective, args, device) for objective in ("mdm", "ar")}
+    seconds = {objective: [] for objective in runners}
     for _ in range(args.repeats):          # interleaved, so drift in the machine hits both alike
-        for objective in runs:
-            runs[objective].append(time_steps(objective, args, device))
+        for objective, runner in runners.items():
+            seconds[objective].append(runner.time(args.steps))
     peak = next((v for k, v in PEAK_BF16_TFLOPS.items()
                  if gpu and k in torch.cuda.get_device_name(device)), None)
     rows = []
-    for objective, rs in runs.items():
-        tps = statistics.median(r["tokens_per_s"] for r in rs)
-        tflops = tps * rs[0]["flops_per_token"] / 1e12
-        rows.append({"objective": objective, "preset": args.preset, "params": rs[0]["params"],
-                     "tokens_per_s": tps, "TFLOP_per_s": tflops,
+    for objective, runner in runners.items():
+        tps = args.batch_size * args.seq_len / statistics.median(seconds[objective])
+        tflops = tps * flops_per_token(runner.model, args.seq_len) / 1e12
+        rows.append({"objective": objective, "preset": args.preset,
+                     "params": runner.model.num_params(), "batch": args.batch_size,
+                     "seq_len": args.seq_len, "tokens_per_s": tps, "TFLOP_per_s": tflops,
                      "MFU": tflops / peak if peak else None})
     ratio = rows[0]["tokens_per_s"] / rows[1]["tokens_per_s"]
-    print_table(rows, ["objective", "preset", "params", "tokens_per_s", "TFLOP_per_s", "MFU"])
+    print_table(rows, ["objective", "preset", "params", "batch", "seq_len", "tokens_per_s",
+                       "TFLOP_per_s", "MFU"])
     print(f"MDM/AR throughput ratio: {ratio:.3f}")
-    write_json(f"train_throughput_{device.type}", {"rows": rows, "mdm_ar_ratio": ratio,
-                                                   "settings": vars(args)}, args.out)
+    name = f"train_throughput_{device.type}" + ("" if args.preset in ("tiny", "gpu") else
+                                                  f"_{args.preset}")
+    write_json(name, {"rows": rows, "mdm_ar_ratio": ratio, "compile": args.compile,
+                      "settings": vars(args)}, args.out)
     return rows, ratio
 
 

@@ -16,6 +16,7 @@ import dataclasses
 import json
 import os
 import sys
+import time
 
 
 def _say(*args) -> None:
@@ -76,9 +77,13 @@ def cmd_train(args) -> int:
     model = Transformer(model_cfg)
     _say(f"{cfg.objective} model: {model.num_params() / 1e6:.2f}M parameters, "
           f"{tok.vocab_size} tokens ({cfg.tokenizer})")
+    t0 = time.perf_counter()
     history = train(model, train_data, cfg, val_data, tok, out_dir=args.out, resume=args.resume)
     if history:
-        _say(f"final loss {history[-1]['loss']:.4f}; checkpoint in {args.out}")
+        late = sorted(r["tokens_per_s"] for r in history[len(history) // 2:])
+        _say(f"final loss {history[-1]['loss']:.4f}; {len(history)} steps in "
+             f"{time.perf_counter() - t0:.0f} s, median {late[len(late) // 2]:.0f} tokens/s over "
+             f"the second half; checkpoint in {args.out}")
     return 0
 
 

@@ -130,19 +130,25 @@ class Attention(nn.Module):
         self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model, bias=False)
         self.proj = nn.Linear(cfg.d_model, cfg.d_model, bias=False)
 
-    def forward(self, x, cos, sin, attn_mask=None):
+    def forward(self, x, cos, sin, attn_mask=None, past_kv=None):
+        """x: (B, T, C). ``past_kv``: optional (k, v), each (B, H, P, D), the keys and values of P
+        positions to the left of x (a KV cache). Returns (output (B, T, C), (k, v) of all P + T)."""
         B, T, C = x.shape
         q, k, v = self.qkv(x).split(C, dim=-1)                              # each (B, T, C)
         q, k, v = (z.view(B, T, self.n_heads, C // self.n_heads).transpose(1, 2)
                    for z in (q, k, v))                                      # each (B, H, T, D)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
-        # The whole difference between LLaDA and GPT: is_causal. With a padding mask we fold the
-        # causal triangle into attn_mask ourselves, since SDPA takes one or the other.
+        if past_kv is not None:
+            k, v = torch.cat([past_kv[0], k], dim=2), torch.cat([past_kv[1], v], dim=2)  # (B,H,P+T,D)
+        # The whole difference between LLaDA and GPT: is_causal. With a padding mask or a cache the
+        # caller folds the causal triangle into attn_mask (SDPA's is_causal assumes no cache, and
+        # a single new query after a cache may see every key anyway).
         y = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=attn_mask, is_causal=self.causal and attn_mask is None,
+            q, k, v, attn_mask=attn_mask,
+            is_causal=self.causal and attn_mask is None and past_kv is None,
             dropout_p=self.dropout if self.training else 0.0)               # (B, H, T, D)
         y = y.transpose(1, 2).reshape(B, T, C)                              # (B, T, C)
-        return self.proj(y)
+        return self.proj(y), (k, v)
 
 
 class SwiGLU(nn.Module):
@@ -169,9 +175,10 @@ class Block(nn.Module):
         self.mlp = SwiGLU(cfg)
         self.drop = nn.Dropout(cfg.dropout)
 
-    def forward(self, x, cos, sin, attn_mask=None):
-        x = x + self.drop(self.attn(self.attn_norm(x), cos, sin, attn_mask))
-        return x + self.drop(self.mlp(self.mlp_norm(x)))
+    def forward(self, x, cos, sin, attn_mask=None, past_kv=None):
+        a, kv = self.attn(self.attn_norm(x), cos, sin, attn_mask, past_kv)
+        x = x + self.drop(a)
+        return x + self.drop(self.mlp(self.mlp_norm(x))), kv
 
 
 class Transformer(nn.Module):
@@ -231,27 +238,53 @@ class Transformer(nn.Module):
             raise ValueError(f"token ids must lie in 0..{cfg.vocab_size - 1}; got min {int(x.min())}, "
                              f"max {int(x.max())} (was the tokenizer the one the model was built for?)")
 
-    def forward(self, x: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                past_kv: list | None = None, use_cache: bool = False):
         """Logits (B, T, V) for token ids x (B, T).
 
-        ``attention_mask`` (B, T), optional: 1/True for real tokens, 0/False for padding. Padding is
-        hidden from every query as a key. (The outputs at padded positions are meaningless.)
+        ``attention_mask`` (B, P + T), optional: 1/True for real tokens, 0/False for padding. Padding
+        is hidden from every query as a key. (The outputs at padded positions are meaningless.)
+
+        KV cache (for fast sampling): ``past_kv``, one (k, v) pair per layer from an earlier call,
+        holds the keys and values of P positions left of x; x then sits at positions P..P+T-1.
+        With ``use_cache=True`` the call returns ``(logits, kv)``, the pairs for all P + T positions.
+        A causal model reproduces a full forward exactly (the AR KV cache). A bidirectional model
+        does only if the cached positions would not have changed: Fast-dLLM's prefix cache reuses
+        them anyway, as an approximation (see ``sampling.generate(kv_cache=True)``).
         """
         if not torch.compiler.is_compiling():
             self.check_input(x)
         B, T = x.shape
-        attn_mask = None
-        if attention_mask is not None:
-            if attention_mask.shape != x.shape:
-                raise ValueError(f"attention_mask has shape {tuple(attention_mask.shape)}, "
-                                 f"expected the input's shape {tuple(x.shape)}")
-            keep = attention_mask.to(device=x.device, dtype=torch.bool)[:, None, None, :]  # (B,1,1,T)
-            if self.config.causal:
-                keep = keep & torch.ones(T, T, dtype=torch.bool, device=x.device).tril()  # (B,1,T,T)
-            # every query may see itself, so a row of pure padding never becomes a softmax of -inf
-            attn_mask = keep | torch.eye(T, dtype=torch.bool, device=x.device)
-        cos, sin = self.rope_cos[:T], self.rope_sin[:T]
+        P = 0 if past_kv is None else past_kv[0][0].shape[2]
+        if P + T > self.config.max_seq_len:
+            raise ValueError(f"{P} cached + {T} new positions exceed max_seq_len="
+                             f"{self.config.max_seq_len}")
+        attn_mask = self._attention_mask(attention_mask, B, P, T, x.device)
+        cos, sin = self.rope_cos[P:P + T], self.rope_sin[P:P + T]
         h = self.drop(self.embed(x))                     # (B, T, C)
-        for block in self.blocks:
-            h = block(h, cos, sin, attn_mask)
-        return self.head(self.norm(h)).float()           # (B, T, V), float32 even under autocast
+        new_kv = []
+        for i, block in enumerate(self.blocks):
+            h, kv = block(h, cos, sin, attn_mask, None if past_kv is None else past_kv[i])
+            new_kv.append(kv)
+        logits = self.head(self.norm(h)).float()         # (B, T, V), float32 even under autocast
+        return (logits, new_kv) if use_cache else logits
+
+    def _attention_mask(self, attention_mask, B, P, T, device):
+        """The boolean (B or 1, 1, T, P + T) mask SDPA needs, or None when ``is_causal`` or full
+        attention will do. Query i sits at position P + i; key j at position j."""
+        causal_with_cache = self.config.causal and P > 0 and T > 1
+        if attention_mask is None and not causal_with_cache:
+            return None
+        if attention_mask is None:
+            keep = torch.ones(1, 1, 1, P + T, dtype=torch.bool, device=device)
+        else:
+            if attention_mask.shape != (B, P + T):
+                raise ValueError(f"attention_mask has shape {tuple(attention_mask.shape)}, "
+                                 f"expected (batch, cached + new positions) = {(B, P + T)}")
+            keep = attention_mask.to(device=device, dtype=torch.bool)[:, None, None, :]  # (B,1,1,P+T)
+        # query i (position P + i) sees key j when j <= P + i, in a causal model; and always itself,
+        # so a row of pure padding never becomes a softmax over nothing but -inf
+        diag = torch.ones(T, P + T, dtype=torch.bool, device=device).tril(diagonal=P)   # (T, P+T)
+        if self.config.causal:
+            keep = keep & diag
+        return keep | (diag & ~diag.tril(diagonal=P - 1))

@@ -145,12 +145,16 @@ def make_task(task: str = "people", n_facts: int = 250, paired_fraction: float =
     return Task(task, paired=facts[n_test:], forward_only=facts[:n_test])
 
 
-def build_data(task: Task):
-    """(tokenizer, training set, row length). Every sentence is one row padded with [EOS]."""
+def build_data(task: Task, seq_len: int | None = None):
+    """(tokenizer, training set, row length). Every sentence is one row padded with [EOS] to
+    ``seq_len`` (default: the longest sentence plus one)."""
     sentences = task.training_sentences()
     tok = WordTokenizer.train(" ".join(sentences))
     rows = [tok.encode(s) for s in sentences]
-    seq_len = max(map(len, rows)) + 1
+    longest = max(map(len, rows)) + 1
+    if seq_len is not None and seq_len < longest:
+        raise ValueError(f"seq_len={seq_len} is shorter than the longest sentence plus one ({longest})")
+    seq_len = seq_len or longest
     return tok, SFTDataset([([], r) for r in rows], tok.eos_id, seq_len), seq_len
 
 
@@ -233,12 +237,28 @@ def evaluate(model, task: Task, tok, seq_len: int, extra: bool = True) -> dict:
     return scores
 
 
+def train_model(cfg: ReversalConfig, objective: str, tok, data, seq_len: int, callback=None):
+    """Build and train one model of the experiment ("mdm" or "ar"); returns (model, history).
+    ``callback(model, step, record)``, if given, runs after every optimizer step."""
+    from .model import ModelConfig, Transformer
+    from .train import TrainConfig, train
+
+    torch.manual_seed(cfg.seed)
+    model = Transformer(ModelConfig(vocab_size=tok.vocab_size, mask_id=tok.mask_id,
+                                    d_model=cfg.d_model, n_layers=cfg.n_layers, n_heads=cfg.n_heads,
+                                    max_seq_len=seq_len, causal=objective == "ar"))
+    train_cfg = TrainConfig(objective=objective, max_steps=cfg.steps, batch_size=cfg.batch_size,
+                            seq_len=seq_len, lr=cfg.lr, weight_decay=cfg.weight_decay,
+                            warmup_steps=min(100, cfg.steps // 10), eval_every=0, save_every=0,
+                            seed=cfg.seed, device=cfg.device, progress=cfg.progress)
+    history = train(model, data, train_cfg,
+                    callback=None if callback is None else lambda s, r: callback(model, s, r))
+    return model.eval(), history
+
+
 def run(cfg: ReversalConfig) -> dict:
     """Train the MDM and the AR model on the same data with the same recipe; evaluate both."""
     import time
-
-    from .model import ModelConfig, Transformer
-    from .train import TrainConfig, train
 
     task = make_task(cfg.task, cfg.n_facts, cfg.paired_fraction, cfg.seed)
     tok, data, seq_len = build_data(task)
@@ -246,23 +266,14 @@ def run(cfg: ReversalConfig) -> dict:
                "n_test_facts": len(task.forward_only), "seq_len": seq_len,
                "accuracy": {}, "curves": {}, "train_seconds": {}, "examples": {}}
     for objective in ("mdm", "ar"):
-        torch.manual_seed(cfg.seed)
-        model = Transformer(ModelConfig(vocab_size=tok.vocab_size, mask_id=tok.mask_id,
-                                        d_model=cfg.d_model, n_layers=cfg.n_layers,
-                                        n_heads=cfg.n_heads, max_seq_len=seq_len,
-                                        causal=objective == "ar"))
-        train_cfg = TrainConfig(objective=objective, max_steps=cfg.steps, batch_size=cfg.batch_size,
-                                seq_len=seq_len, lr=cfg.lr, weight_decay=cfg.weight_decay,
-                                warmup_steps=min(100, cfg.steps // 10), eval_every=0, save_every=0,
-                                seed=cfg.seed, device=cfg.device, progress=cfg.progress)
         curve = results["curves"][objective] = []
 
-        def on_step(step, record, model=model, curve=curve):
+        def on_step(model, step, record, curve=curve):
             if cfg.eval_every and step % cfg.eval_every == 0 and step < cfg.steps:
                 curve.append({"step": step, **evaluate(model, task, tok, seq_len, extra=False)})
 
         t0 = time.perf_counter()
-        history = train(model, data, train_cfg, callback=on_step)
+        model, history = train_model(cfg, objective, tok, data, seq_len, callback=on_step)
         results["train_seconds"][objective] = time.perf_counter() - t0
         final = evaluate(model, task, tok, seq_len)
         curve.append({"step": cfg.steps, **{k: final[k] for k in ("forward", "reversed")}})

@@ -143,18 +143,25 @@ def _as_batch(x, name) -> torch.Tensor:
 
 
 def _model_fn(model, prompt_index, cfg_scale, mask_id, attention_mask):
-    def call(x):
+    def call(x, **cache_args):
         if cfg_scale > 0:
             if attention_mask is not None:
                 raise ValueError("cfg_scale > 0 with an attention_mask is not supported")
             return guided_logits(model, x, prompt_index, cfg_scale, mask_id)
-        return model(x, attention_mask) if attention_mask is not None else model(x)
+        return model(x, attention_mask, **cache_args)
     return call
 
 
 def _denoise_region(call, x, region, steps, mask_id, temperature, remasking, threshold, generator,
-                    trace):
-    """Reveal every mask inside ``region`` ((B, T) bool) in at most ``steps`` steps."""
+                    trace, cache_from=None):
+    """Reveal every mask inside ``region`` ((B, T) bool) in at most ``steps`` steps.
+
+    ``cache_from`` (prefix KV cache): the first step runs the whole sequence and keeps the keys and
+    values of the positions left of ``cache_from``; later steps run only ``x[:, cache_from:]``
+    against them. Everything left of ``cache_from`` must be outside ``region``.
+    """
+    start = cache_from or 0
+    prefix_kv = None
     num_transfer = get_num_transfer_tokens(x.eq(mask_id) & region, steps)          # (B, steps)
     for i in range(steps):
         candidates = x.eq(mask_id) & region
@@ -167,29 +174,45 @@ def _denoise_region(call, x, region, steps, mask_id, temperature, remasking, thr
                                   remaining.clamp(max=1))
         else:
             least = num_transfer[:, i]
-        logits = call(x)
+        if cache_from is None:
+            logits = call(x)                                                     # (B, T, V)
+        elif prefix_kv is None:
+            logits, kv = call(x, use_cache=True)
+            prefix_kv = [(k[:, :, :start], v[:, :, :start]) for k, v in kv]     # (B, H, start, D)
+            logits = logits[:, start:]                                           # (B, T-start, V)
+        else:
+            logits = call(x[:, start:], past_kv=prefix_kv)                       # (B, T-start, V)
         trace.model_calls += 1
-        x, conf, revealed = remask_step(logits, x, candidates, least, mask_id, temperature,
-                                        remasking, threshold, generator)
+        tail, conf, revealed = remask_step(logits, x[:, start:], candidates[:, start:], least,
+                                           mask_id, temperature, remasking, threshold, generator)
+        x = torch.cat([x[:, :start], tail], dim=1)
         if trace.start is not None:
+            left = revealed.new_zeros(x.shape[0], start)                          # (B, start)
             trace.tokens.append(x.clone())
-            trace.confidence.append(conf.float())
-            trace.revealed.append(revealed)
+            trace.confidence.append(torch.cat([left.float() - float("inf"), conf.float()], dim=1))
+            trace.revealed.append(torch.cat([left, revealed], dim=1))
     return x
 
 
 @torch.no_grad()
 def generate(model, prompt, steps=128, gen_length=128, block_length=128, temperature=0.,
              cfg_scale=0., remasking="low_confidence", mask_id=None, threshold=None,
-             attention_mask=None, generator=None, return_trace=False):
+             attention_mask=None, generator=None, return_trace=False, kv_cache=False):
     """Generate ``gen_length`` tokens after ``prompt`` (B, P) by iterative unmasking.
 
     Returns (B, P + gen_length) token ids, and a :class:`Trace` when ``return_trace`` is set.
     ``attention_mask`` (B, P), optional, marks real prompt tokens (1) against left padding (0).
+    ``kv_cache=True`` turns on Fast-dLLM's approximate prefix cache (Wu et al. 2025, Sec. 3.1): the
+    first step of each block computes keys and values for the whole sequence, and the block's other
+    steps run only the block and what follows it, reusing the prefix's keys and values although
+    the tokens they attended to have changed since. Faster for long prompts or many blocks, not
+    exact; off by default (``benchmarks/sampling_speed.py`` measures both sides).
     See the module docstring for the algorithm; the arguments mean what they mean in LLaDA's
     ``generate.py``.
     """
     _check_common(model, steps, temperature, remasking, cfg_scale, threshold)
+    if kv_cache and cfg_scale > 0:
+        raise ValueError("kv_cache=True does not support classifier-free guidance (cfg_scale > 0)")
     mask_id = resolve_mask_id(model, mask_id)
     prompt = _as_batch(prompt, "prompt").to(model.device)
     B, P = prompt.shape
@@ -219,7 +242,7 @@ def generate(model, prompt, steps=128, gen_length=128, block_length=128, tempera
         lo, hi = P + b * block_length, P + (b + 1) * block_length
         region = ((positions >= lo) & (positions < hi)).expand(B, -1)
         x = _denoise_region(call, x, region, steps // num_blocks, mask_id, temperature, remasking,
-                            threshold, generator, trace)
+                            threshold, generator, trace, cache_from=lo if kv_cache else None)
     return (x, trace) if return_trace else x
 
 
@@ -250,11 +273,13 @@ def infill(model, x, steps=None, temperature=0., cfg_scale=0., remasking="low_co
 
 @torch.no_grad()
 def generate_autoregressive(model, prompt, max_new_tokens, temperature=0., generator=None,
-                            eos_id=None):
+                            eos_id=None, kv_cache=True):
     """Left-to-right generation for the ``causal=True`` baseline: one token per model call.
 
     Greedy at ``temperature=0``, else a sample from softmax(logits / temperature). With ``eos_id``,
     a row that has produced it keeps producing it, and generation stops when every row has.
+    ``kv_cache`` (default on; exact for a causal model): the prompt is run once, then each call
+    runs only the newest token against the cached keys and values of everything before it.
     """
     if not getattr(model.config, "causal", False):
         raise ValueError("generate_autoregressive needs a causal model (ModelConfig(causal=True)); "
@@ -268,9 +293,15 @@ def generate_autoregressive(model, prompt, max_new_tokens, temperature=0., gener
         raise ValueError(f"prompt ({x.shape[1]} tokens) + max_new_tokens ({max_new_tokens}) is longer "
                          f"than the model's max_seq_len={model.config.max_seq_len}")
     done = torch.zeros(x.shape[0], dtype=torch.bool, device=x.device)
-    for _ in range(max_new_tokens):
-        logits = model(x)[:, -1]                                                 # (B, V)
-        nxt = add_gumbel_noise(logits, temperature, generator).argmax(dim=-1)   # (B,)
+    kv = None
+    for i in range(max_new_tokens):
+        if not kv_cache:
+            logits = model(x)                                                    # (B, T, V)
+        elif kv is None:
+            logits, kv = model(x, use_cache=True)                                # the prompt, once
+        else:
+            logits, kv = model(x[:, -1:], past_kv=kv, use_cache=True)            # (B, 1, V)
+        nxt = add_gumbel_noise(logits[:, -1], temperature, generator).argmax(dim=-1)  # (B,)
         if eos_id is not None:
             nxt = torch.where(done, eos_id, nxt)
             done |= nxt == eos_id

@@ -39,3 +39,16 @@ def test_train_throughput_quick(tmp_path):
     data = json.loads((tmp_path / "train_throughput_cpu.json").read_text())
     assert data["mdm_ar_ratio"] == ratio > 0
     assert [r["objective"] for r in rows] == ["mdm", "ar"]
+
+
+def test_sampling_speed_quick(tmp_path):
+    from benchmarks import sampling_speed
+
+    rows, long = sampling_speed.main(["--quick", "--device", "cpu", "--out", str(tmp_path)])
+    data = json.loads((tmp_path / "sampling_speed_cpu_quick.json").read_text())
+    assert data["toy"] == rows and data["long_answer"] == long
+    assert {r["model"] for r in rows} == {"mdm", "ar"}
+    assert all(0 <= r["accuracy"] <= 1 and r["calls_per_answer"] >= 1 for r in rows)
+    one_step = next(r for r in rows if r["decoder"] == "low-confidence, 8 steps")
+    assert one_step["calls_per_answer"] == sampling_speed.GEN
+    assert long[0]["seconds_no_cache"] > 0 and long[0]["speedup"] > 0

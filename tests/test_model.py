@@ -98,7 +98,7 @@ def test_attention_matches_a_hand_written_softmax():
         if causal:
             scores = scores.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), float("-inf"))
         y = (scores.softmax(-1) @ v).transpose(1, 2).reshape(B, T, C)
-        assert torch.allclose(attn(x, cos, sin), attn.proj(y), atol=1e-5)
+        assert torch.allclose(attn(x, cos, sin)[0], attn.proj(y), atol=1e-5)
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -161,3 +161,51 @@ def test_compiles_with_inductor(tiny_model):
     x = torch.randint(0, 16, (2, 10))
     with torch.no_grad():
         assert torch.allclose(compiled(x), tiny_model(x), atol=1e-4)
+
+
+# ---- KV cache ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_kv_cache_of_the_same_sequence_reproduces_the_full_forward(causal):
+    """Keys and values of x[:, :P] computed on x itself, reused for x[:, P:]: the tail's logits
+    are exactly the full forward's (for a bidirectional model too, since nothing changed)."""
+    torch.manual_seed(0)
+    model = Transformer(tiny_config(causal=causal)).eval()
+    x = torch.randint(4, 16, (2, 14))
+    with torch.no_grad():
+        full, kv = model(x, use_cache=True)
+        prefix = [(k[:, :, :9], v[:, :, :9]) for k, v in kv]
+        tail = model(x[:, 9:], past_kv=prefix)
+    assert len(kv) == model.config.n_layers and kv[0][0].shape[2] == 14
+    assert torch.allclose(tail, full[:, 9:], atol=1e-5)
+
+
+def test_causal_kv_cache_one_token_at_a_time():
+    torch.manual_seed(0)
+    model = Transformer(tiny_config(causal=True)).eval()
+    x = torch.randint(4, 16, (3, 10))
+    with torch.no_grad():
+        full = model(x)
+        logits, kv = model(x[:, :4], use_cache=True)
+        steps = [logits]
+        for t in range(4, 10):
+            logits, kv = model(x[:, t:t + 1], past_kv=kv, use_cache=True)
+            steps.append(logits)
+    assert torch.allclose(torch.cat(steps, dim=1), full, atol=1e-5)
+
+
+def test_kv_cache_with_padding_mask():
+    torch.manual_seed(0)
+    model = Transformer(tiny_config(causal=True)).eval()
+    x = torch.randint(4, 16, (2, 10))
+    mask = torch.ones(2, 10, dtype=torch.bool)
+    mask[1, :3] = False                                   # row 1 is left-padded
+    with torch.no_grad():
+        full, kv = model(x, attention_mask=mask, use_cache=True)
+        prefix = [(k[:, :, :6], v[:, :, :6]) for k, v in kv]
+        tail = model(x[:, 6:], attention_mask=mask, past_kv=prefix)
+    assert torch.allclose(tail, full[:, 6:], atol=1e-5)
+    with pytest.raises(ValueError, match="cached \\+ new"):
+        model(x[:, 6:], attention_mask=mask[:, 6:], past_kv=prefix)
+    with pytest.raises(ValueError, match="exceed max_seq_len"):
+        model(torch.randint(4, 16, (2, model.config.max_seq_len)), past_kv=prefix)

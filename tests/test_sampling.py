@@ -235,3 +235,45 @@ def test_trace_pictures(model):
     assert len(fig.axes[0].patches) == 4 * 11
     with pytest.raises(ValueError, match="color_by"):
         plot_trace(trace, color_by="colour")
+
+
+# ---- KV caches ---------------------------------------------------------------------------------
+
+def test_autoregressive_kv_cache_is_exact():
+    torch.manual_seed(1)
+    ar = Transformer(tiny_config(causal=True, init_std=0.3)).eval()
+    p = prompt(B=3, P=4)
+    cached = generate_autoregressive(ar, p, 12)
+    plain = generate_autoregressive(ar, p, 12, kv_cache=False)
+    assert torch.equal(cached, plain)
+    g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    assert torch.equal(generate_autoregressive(ar, p, 12, temperature=1.0, generator=g1),
+                       generate_autoregressive(ar, p, 12, temperature=1.0, generator=g2,
+                                               kv_cache=False))
+
+
+def test_prefix_cache_is_exact_for_a_causal_model():
+    """In a causal model the prefix's keys and values never depend on later tokens, so the
+    'approximate' prefix cache is exact: a check of the bookkeeping, block by block."""
+    torch.manual_seed(2)
+    causal = Transformer(tiny_config(causal=True, init_std=0.3)).eval()
+    p = prompt(B=2, P=3)
+    for steps, block in ((12, 4), (8, 6), (12, 12)):
+        out, tr = generate(causal, p, steps, 12, block, kv_cache=True, return_trace=True)
+        ref, tr_ref = generate(causal, p, steps, 12, block, return_trace=True)
+        assert torch.equal(out, ref)
+        assert tr.model_calls == tr_ref.model_calls
+        assert all(torch.equal(a, b) for a, b in zip(tr.revealed, tr_ref.revealed))
+
+
+def test_prefix_cache_on_a_bidirectional_model(model):
+    p = prompt(B=2)
+    # one step per block: every step is a block's first, full forward, so nothing is approximate
+    assert torch.equal(generate(model, p, 4, 8, 2, kv_cache=True), generate(model, p, 4, 8, 2))
+    # several steps per block: a valid answer, mask-free, prompt untouched, same number of calls
+    out, tr = generate(model, p, 8, 8, 4, kv_cache=True, return_trace=True)
+    assert not out.eq(MASK).any() and torch.equal(out[:, :3], p) and tr.model_calls == 8
+    assert int(torch.stack(tr.revealed).sum()) == 2 * 8
+    spy = Spy(model)
+    with pytest.raises(ValueError, match="guidance"):
+        generate(spy, p, 8, 8, 4, cfg_scale=1.0, kv_cache=True)
