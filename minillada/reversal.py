@@ -200,10 +200,19 @@ def _continue(model, P: torch.Tensor, seq_len: int, n_ar: int) -> torch.Tensor:
 
 
 @torch.no_grad()
+def _answer_log_likelihoods(model, prompt, answers) -> torch.Tensor:
+    """log p(answer | prompt) under a causal model for each row of answers (N, A), in one call:
+    the batched form of ``likelihood.autoregressive_log_likelihood``."""
+    N, P = answers.shape[0], prompt.shape[1]
+    x = torch.cat([prompt.expand(N, -1), answers], dim=1)                          # (N, P + A)
+    logp = model(x)[:, P - 1:-1].log_softmax(dim=-1)                               # (N, A, V)
+    return logp.gather(-1, answers[..., None]).squeeze(-1).sum(dim=1)              # (N,)
+
+
+@torch.no_grad()
 def evaluate(model, task: Task, tok, seq_len: int, extra: bool = True) -> dict:
     """Exact-match accuracy of ``model`` on the test facts: forward and reversed questions, and
     (``extra``) the MDM's in-place infilling or the AR model's likelihood ranking."""
-    from .likelihood import autoregressive_log_likelihood
     from .sampling import infill
 
     was_training = model.training
@@ -226,12 +235,12 @@ def evaluate(model, task: Task, tok, seq_len: int, extra: bool = True) -> dict:
         scores["infill"] = float((infill(model, X)[:, :left.shape[1]] == left).all(1).float().mean())
     if extra and causal:
         # rank every test person's name as the answer to each reversed question
-        names = [" ".join(f.left) + " ." for f in facts]
+        names = _encode_batch(tok, [" ".join(f.left) + " ." for f in facts]).to(device)  # (N, A)
         hits = 0
         for i, f in enumerate(facts):
-            prompt = tok.encode(task.question(f, "reversed")[0])
-            ll = [autoregressive_log_likelihood(model, prompt, tok.encode(n)) for n in names]
-            hits += int(max(range(len(ll)), key=ll.__getitem__) == i)
+            prompt = _encode_batch(tok, [task.question(f, "reversed")[0]]).to(device)      # (1, P)
+            ll = _answer_log_likelihoods(model, prompt, names)                             # (N,)
+            hits += int(ll.argmax()) == i
         scores["ranking"] = hits / len(facts)
     model.train(was_training)
     return scores

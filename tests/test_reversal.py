@@ -59,3 +59,20 @@ def test_quick_run_writes_json_and_plots(tmp_path):
     assert [c["step"] for c in results["curves"]["mdm"]] == [15, 30]
     assert (tmp_path / "reversal_bars.png").stat().st_size > 1000
     assert (tmp_path / "reversal_curves.png").stat().st_size > 1000
+
+
+def test_batched_answer_likelihoods_match_the_library():
+    import torch
+
+    from minillada import ModelConfig, Transformer
+    from minillada.likelihood import autoregressive_log_likelihood
+    from minillada.reversal import _answer_log_likelihoods
+
+    torch.manual_seed(0)
+    ar = Transformer(ModelConfig(vocab_size=20, mask_id=1, d_model=32, n_layers=2, n_heads=2,
+                                 causal=True, init_std=0.3)).eval()
+    prompt = torch.tensor([[5, 6, 7]])
+    answers = torch.randint(4, 20, (4, 3))
+    got = _answer_log_likelihoods(ar, prompt, answers)
+    want = [autoregressive_log_likelihood(ar, prompt[0], a) for a in answers]
+    assert torch.allclose(got, torch.tensor(want, dtype=got.dtype), atol=1e-4)
