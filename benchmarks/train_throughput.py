@@ -48,14 +48,13 @@ class Runner:
         self.net = torch.compile(self.model) if args.compile else self.model
         self.autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
         self.g = torch.Generator().manual_seed(0)
-        # x0 stays on the CPU, as in the training loop: masks are drawn there (see step_loss)
-        self.x0 = torch.randint(4, args.vocab, (args.batch_size, args.seq_len), generator=self.g)
+        self.x0 = torch.randint(4, args.vocab, (args.batch_size, args.seq_len),
+                                generator=self.g).to(device)
         self.device = device
         self.time(args.warmup)
 
     def step(self):
-        loss = step_loss(self.net, self.x0, None, self.cfg, 1, self.g, autocast=self.autocast,
-                         device=self.device)
+        loss = step_loss(self.net, self.x0, None, self.cfg, 1, self.g, autocast=self.autocast)
         loss.backward()
         self.opt.step()
         self.opt.zero_grad(set_to_none=True)

@@ -136,31 +136,21 @@ def resolve_device(name: str) -> torch.device:
 
 
 def step_loss(model, x0, prompt_lengths, cfg: TrainConfig, mask_id: int, generator=None,
-              rows: slice | None = None, autocast=None, device=None):
-    """The loss of one micro-batch. Masks are drawn for all of x0 where x0 lives, then ``rows``
-    are kept and moved to ``device`` (default: x0's device).
-
-    The training loop keeps x0 on the CPU and passes the GPU as ``device``: the masks are then drawn
-    and checked on the CPU, and the GPU receives a finished batch without ever waiting for the host
-    (checking a GPU tensor's values would make the CPU wait for the GPU at every step).
-    """
+              rows: slice | None = None, autocast=None):
+    """The loss of one micro-batch. Masks are drawn for all of x0, then ``rows`` are kept."""
     rows = rows or slice(None)
     if cfg.objective == "mdm":
         xt, masked, p_mask = forward_process(x0, mask_id, eps=cfg.mask_eps,
                                              prompt_lengths=prompt_lengths, generator=generator)
-        batch = [xt[rows], masked[rows], p_mask[rows], x0[rows]]
+        xt, masked, p_mask, x0 = xt[rows], masked[rows], p_mask[rows], x0[rows]
     else:
-        batch = [x0[rows]]
+        xt = x0 = x0[rows]
     pl = prompt_lengths[rows] if prompt_lengths is not None else None
-    if device is not None:
-        batch = [b.to(device, non_blocking=True) for b in batch]
-        pl = pl.to(device) if pl is not None else None
     with autocast or torch.autocast("cpu", enabled=False):
-        logits = model(batch[0])
+        logits = model(xt)
     if cfg.objective == "mdm":
-        xt, masked, p_mask, x0 = batch
         return diffusion_loss_from_logits(logits, x0, masked, p_mask, pl)
-    return autoregressive_loss_from_logits(logits, batch[0], pl)
+    return autoregressive_loss_from_logits(logits, x0, pl)
 
 
 @torch.no_grad()
@@ -172,7 +162,8 @@ def evaluate(model, data, cfg: TrainConfig, mask_id: int, device) -> float:
     total = 0.0
     for _ in range(cfg.eval_batches):
         x0, pl = data.sample(cfg.batch_size, g_data)
-        total += float(step_loss(model, x0, pl, cfg, mask_id, g_mask, device=device))
+        total += float(step_loss(model, x0.to(device), pl.to(device) if pl is not None else None,
+                                 cfg, mask_id, g_mask))
     model.train(was_training)
     return total / cfg.eval_batches
 
@@ -252,7 +243,8 @@ def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=
         for group in optimizer.param_groups:
             group["lr"] = lr
         # the global batch of this step, the same on every rank; each rank keeps its own rows
-        x0, pl = data.sample(rows_per_step, g_data)                  # on the CPU, see step_loss
+        x0, pl = data.sample(rows_per_step, g_data)
+        x0, pl = x0.to(device), (pl.to(device) if pl is not None else None)
         total = torch.zeros((), device=device)
         for micro in range(cfg.grad_accum):
             in_micro = slice(micro * rows_per_micro, (micro + 1) * rows_per_micro)
@@ -260,7 +252,7 @@ def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=
             sync = micro == cfg.grad_accum - 1 or not dist.enabled
             with (torch.enable_grad() if sync else net.no_sync()):
                 loss = step_loss(net, x0[in_micro], pl[in_micro] if pl is not None else None, cfg,
-                                 mask_id, g_mask, mine, autocast, device) / cfg.grad_accum
+                                 mask_id, g_mask, mine, autocast) / cfg.grad_accum
                 loss.backward()
             total += loss.detach()
         if cfg.grad_clip > 0:
