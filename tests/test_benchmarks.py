@@ -52,3 +52,12 @@ def test_sampling_speed_quick(tmp_path):
     one_step = next(r for r in rows if r["decoder"] == "low-confidence, 8 steps")
     assert one_step["calls_per_answer"] == sampling_speed.GEN
     assert long[0]["seconds_no_cache"] > 0 and long[0]["speedup"] > 0
+
+
+def test_readme_results_are_generated_from_the_json():
+    from benchmarks import report
+
+    text = report.README.read_text()
+    block = text.split(report.START, 1)[1].split(report.END, 1)[0]
+    assert block.strip() == report.markdown().strip(), "run: python -m benchmarks.report --write"
+    assert "| 16 |" in block and "H100" in block

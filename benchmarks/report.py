@@ -1,0 +1,144 @@
+"""The README's results section, generated from the JSON in ``benchmarks/results/``.
+
+    python -m benchmarks.report            # print the Markdown
+    python -m benchmarks.report --write    # replace the block between the markers in README.md
+
+Every figure in the block comes from a results file, which names the machine (and card) it was
+measured on; a test checks that the README's block is what this script writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .common import RESULTS
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def _load(name):
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _where(d) -> str:
+    m = d["machine"]
+    return (f"{m['gpu']}, torch {m['torch']}" if m.get("gpu")
+            else f"{m['cores']}-core CPU, torch {m['torch']}")
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{100 * x:.0f}%"
+
+
+def throughput() -> list[str]:
+    out = ["### Training throughput: the same network as MDM and as AR",
+           "`python -m benchmarks.train_throughput` (GPU: `--compile`, bf16 autocast). Median of "
+           "interleaved repeats; MFU counts 6N + 12LTd FLOPs per token against 989 TFLOP/s dense "
+           "bf16.", "",
+           "| machine | model | batch x seq | MDM tokens/s | AR tokens/s | MDM/AR | MFU (MDM / AR) |",
+           "|---|---|---|---|---|---|---|"]
+    for name in ("train_throughput_cpu", "train_throughput_cuda", "train_throughput_cuda_100m"):
+        d = _load(name)
+        if d is None:
+            continue
+        mdm, ar = d["rows"]
+        s = d["settings"]
+        mfu = "-" if mdm.get("MFU") is None else f"{_pct(mdm['MFU'])} / {_pct(ar['MFU'])}"
+        out.append(f"| {_where(d)} | {mdm['preset']} ({mdm['params'] / 1e6:.1f}M) | "
+                   f"{s['batch_size']} x {s['seq_len']} | {mdm['tokens_per_s']:,.0f} | "
+                   f"{ar['tokens_per_s']:,.0f} | {d['mdm_ar_ratio']:.3f} | {mfu} |")
+    return out
+
+
+def sampling() -> list[str]:
+    out = []
+    for name in ("sampling_speed_cpu", "sampling_speed_cuda"):
+        d = _load(name)
+        if d is None or not d["toy"]:
+            continue
+        out += [f"### Sampling on the toy task ({_where(d)})",
+                "`python -m benchmarks.sampling_speed`: an MDM and an AR model trained on the "
+                "couplets task answer the 50 test couplets' forward and reversed questions one at a "
+                "time; the MDM decodes 8 positions per answer.", "",
+                "| decoder | accuracy (fwd / rev) | model calls per answer | answers/s |",
+                "|---|---|---|---|"]
+        for r in d["toy"]:
+            out.append(f"| {r['decoder']} | {_pct(r['accuracy'])} ({_pct(r['forward'])} / "
+                       f"{_pct(r['reversed'])}) | {r['calls_per_answer']:.2f} | "
+                       f"{r['answers_per_s']:.0f} |")
+        out.append("")
+    out += ["### Prefix KV cache on a long answer",
+            "256 tokens in blocks of 32, one token per step, after a 256-token prompt; untrained "
+            "model; median of interleaved repeats.", "",
+            "| machine | model | batch | no cache (s) | prefix cache (s) | speed-up |",
+            "|---|---|---|---|---|---|"]
+    for name in ("sampling_speed_cpu", "sampling_speed_cuda"):
+        d = _load(name)
+        if d is None:
+            continue
+        longs = d["long_answer"] if isinstance(d["long_answer"], list) else [d["long_answer"]]
+        for r in longs:
+            out.append(f"| {_where(d)} | {r['preset']} ({r['params'] / 1e6:.1f}M) | {r['batch']} | "
+                       f"{r['seconds_no_cache']:.2f} | {r['seconds_prefix_cache']:.2f} | "
+                       f"{r['speedup']:.2f}x |")
+    return out
+
+
+def likelihood() -> list[str]:
+    d = _load("likelihood_variance")
+    if d is None:
+        return []
+    by = {(r["estimator"], r["mc_num"]): r["std"] for r in d["rows"]}
+    out = [f"### Likelihood estimators ({_where(d)})",
+           "`python -m benchmarks.likelihood_variance`: standard deviation of the log-likelihood "
+           f"bound over {d['repeats']} repeats.", "",
+           "| mc_num | exact-l (Eq. 14) | random-t (Eq. 12) |", "|---|---|---|"]
+    for n in sorted({k[1] for k in by}):
+        out.append(f"| {n} | {by[('l', n)]:.2f} | {by[('t', n)]:.2f} |")
+    return out
+
+
+def tokenizer() -> list[str]:
+    d = _load("tokenizer_speed")
+    if d is None:
+        return []
+    out = [f"### Byte-level BPE in pure Python ({_where(d)})",
+           "`python -m benchmarks.tokenizer_speed`, 1 MB generated corpora.", "",
+           "| corpus | vocab | train (s) | encode MB/s | decode MB/s |", "|---|---|---|---|---|"]
+    for r in d["rows"]:
+        out.append(f"| {r['corpus']} | {r['vocab']} | {r['train_s']:.2f} | "
+                   f"{r['encode_MB_per_s']:.1f} | {r['decode_MB_per_s']:.1f} |")
+    return out
+
+
+def markdown() -> str:
+    parts = [throughput(), sampling(), likelihood(), tokenizer()]
+    return "\n\n".join("\n".join(p) for p in parts if p).replace("\n\n\n", "\n\n") + "\n"
+
+
+def write(readme: Path = README) -> None:
+    text = readme.read_text()
+    if START not in text or END not in text:
+        raise ValueError(f"{readme} has no {START} ... {END} block to fill")
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    readme.write_text(f"{head}{START}\n{markdown()}{END}{tail}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--write", action="store_true", help="update README.md in place")
+    args = ap.parse_args(argv)
+    if args.write:
+        write()
+        print(f"updated {README}")
+    else:
+        print(markdown())
+
+
+if __name__ == "__main__":
+    main()
