@@ -68,6 +68,36 @@ def merge(ids, pair: tuple[int, int], new_id: int) -> tuple[int, ...]:
     return tuple(out)
 
 
+def learn_merges(chunks: dict[tuple[int, ...], int], num_merges: int,
+                 first_id: int = FIRST_MERGE_ID, verbose: bool = False) -> list[tuple[int, int]]:
+    """The BPE training loop: ``num_merges`` times, merge the most frequent adjacent pair.
+
+    ``chunks`` maps each distinct pre-split chunk (a tuple of ids) to how often it occurs. The k-th
+    merge gets id ``first_id + k``. Ties go to the smallest pair, so training is deterministic; the
+    loop stops early when no pair occurs twice any more.
+
+    >>> learn_merges({(1, 2, 3): 2, (1, 2): 1}, 2, first_id=10)   # (1, 2) x3, then (10, 3) x2
+    [(1, 2), (10, 3)]
+    """
+    chunks = dict(chunks)
+    merges: list[tuple[int, int]] = []
+    for new_id in range(first_id, first_id + num_merges):
+        counts = get_pair_counts(chunks)
+        if not counts:
+            break
+        pair, freq = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if freq < 2:
+            break
+        merges.append(pair)
+        merged: Counter = Counter()
+        for ids, f in chunks.items():
+            merged[merge(ids, pair, new_id) if len(ids) > 1 else ids] += f
+        chunks = merged
+        if verbose:
+            print(f"merge {len(merges)}: {pair} -> {new_id} ({freq} times)")
+    return merges
+
+
 def _bytes_to_ids(chunk: str) -> tuple[int, ...]:
     # surrogatepass lets lone surrogates (which str can hold) round-trip too
     return tuple(b + BYTE_OFFSET for b in chunk.encode("utf-8", "surrogatepass"))
@@ -120,22 +150,7 @@ class BPETokenizer(Tokenizer):
                              f"(4 special tokens + 256 bytes), got {vocab_size!r}")
         # Distinct chunks with their frequencies: a word that occurs 1000 times is merged once.
         chunks = Counter(_bytes_to_ids(c) for c in SPLIT_PATTERN.findall(text))
-        merges: list[tuple[int, int]] = []
-        for new_id in range(FIRST_MERGE_ID, vocab_size):
-            counts = get_pair_counts(chunks)
-            if not counts:
-                break
-            # the most frequent pair; ties go to the smallest pair so training is deterministic
-            pair, freq = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            if freq < 2:
-                break
-            merges.append(pair)
-            merged: Counter = Counter()
-            for ids, f in chunks.items():
-                merged[merge(ids, pair, new_id) if len(ids) > 1 else ids] += f
-            chunks = merged
-            if verbose:
-                print(f"merge {len(merges)}: {pair} -> {new_id} ({freq} times)")
+        merges = learn_merges(chunks, vocab_size - FIRST_MERGE_ID, verbose=verbose)
         return cls(merges)
 
     def _encode_chunk(self, chunk: str) -> tuple[int, ...]:

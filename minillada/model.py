@@ -123,6 +123,27 @@ def apply_rope(x, cos, sin):
     return out.type_as(x)
 
 
+def attention(q, k, v, causal: bool = False):
+    """Scaled dot-product attention written out: softmax(q k^T / sqrt(D)) v, per head.
+
+    q, k, v: (B, H, T, D). With ``causal=True`` position i only attends to positions <= i (GPT);
+    with ``causal=False`` every position attends to every other (LLaDA's mask predictor). This is
+    the arithmetic that ``F.scaled_dot_product_attention`` (which the model calls) does in one fused
+    kernel, kept here to be read.
+
+    >>> q, k, v = torch.randn(3, 1, 2, 4, 8).unbind(0)
+    >>> fused = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    >>> torch.allclose(attention(q, k, v, causal=True), fused, atol=1e-5)
+    True
+    """
+    T, D = q.shape[-2], q.shape[-1]
+    scores = q @ k.transpose(-2, -1) / math.sqrt(D)                        # (B, H, T, T)
+    if causal:
+        future = torch.ones(T, T, dtype=torch.bool, device=q.device).triu(diagonal=1)
+        scores = scores.masked_fill(future, float("-inf"))
+    return scores.softmax(dim=-1) @ v                                     # (B, H, T, D)
+
+
 class Attention(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()

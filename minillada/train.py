@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 
 from . import distributed
 from .checkpoint import load_checkpoint, resolve_checkpoint, save_checkpoint
-from .likelihood import autoregressive_loss_from_logits, diffusion_loss_from_logits
+from .likelihood import autoregressive_loss_from_logits, diffusion_loss, diffusion_loss_from_logits
 from .masking import forward_process
 
 OBJECTIVES = ("mdm", "ar")
@@ -151,6 +151,22 @@ def step_loss(model, x0, prompt_lengths, cfg: TrainConfig, mask_id: int, generat
     if cfg.objective == "mdm":
         return diffusion_loss_from_logits(logits, x0, masked, p_mask, pl)
     return autoregressive_loss_from_logits(logits, x0, pl)
+
+
+def train_step(model, optimizer, x0, mask_id: int, prompt_lengths=None, grad_clip: float = 1.0,
+               generator=None) -> float:
+    """One optimizer step of LLaDA pre-training (Algorithm 1), or SFT (Algorithm 2) with
+    ``prompt_lengths``: mask x0 (B, T) at a random rate t, predict, weight by 1/t, backpropagate,
+    clip the gradient norm, step. Returns the loss. The :func:`train` loop does the same, plus
+    schedules, accumulation, mixed precision and data parallelism.
+    """
+    loss = diffusion_loss(model, x0, prompt_lengths, generator=generator, mask_id=mask_id)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return float(loss)
 
 
 @torch.no_grad()

@@ -217,3 +217,20 @@ def test_cli_train_and_sample(tmp_path):
                 "ZZZ"])
     assert bad.returncode == 2 and "'Z' at position 0" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_train_step_is_one_step_of_the_loop():
+    """train_step, the exercise's one-function version, matches the loop's first step exactly."""
+    from minillada.train import make_optimizer, train_step
+
+    tok, model_a, data = small_setup()
+    _, model_b, _ = small_setup()
+    cfg = quick_cfg(max_steps=1, warmup_steps=0, schedule="constant", batch_size=8)
+    history = train(model_a, data, cfg)
+    g_data = torch.Generator().manual_seed(cfg.seed)
+    g_mask = torch.Generator().manual_seed(cfg.seed + 1)
+    x0, _ = data.sample(cfg.batch_size, g_data)
+    loss = train_step(model_b, make_optimizer(model_b, cfg), x0, tok.mask_id, generator=g_mask)
+    assert loss == pytest.approx(history[0]["loss"], rel=1e-5)
+    for a, b in zip(model_a.parameters(), model_b.parameters()):
+        assert torch.allclose(a, b, atol=1e-6)
