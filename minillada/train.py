@@ -166,7 +166,7 @@ def train_step(model, optimizer, x0, mask_id: int, prompt_lengths=None, grad_cli
     if grad_clip > 0:
         torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     optimizer.step()
-    return float(loss)
+    return float(loss.detach())
 
 
 @torch.no_grad()

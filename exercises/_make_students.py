@@ -1,0 +1,140 @@
+"""Write every chapter's ``student.py`` and ``GUIDE.md`` from ``_spec.py`` and the library
+(for maintainers).
+
+    python -m exercises._make_students
+
+Each stub keeps the library's decorators, signature and docstring, and its body raises
+``NotImplementedError("Exercise N.M: <hint>")``. For a class, ``__init__`` is given (so parameter
+names match the library's) and ``forward`` is the exercise. Rerunning overwrites the stubs: a
+learner's work lives in their own copy.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import textwrap
+from pathlib import Path
+
+from ._spec import CHAPTERS, INTROS
+
+HERE = Path(__file__).resolve().parent
+
+# What each student file imports: the tools a solution needs, and the library helpers that are not
+# part of the exercise (they are given).
+IMPORTS = {
+    "01_tokenizer": ["from collections import Counter", "",
+                     "from minillada.bpe import FIRST_MERGE_ID  # noqa: F401  (260: the first merge id)"],
+    "02_transformer": ["import math", "", "import torch", "import torch.nn as nn",
+                       "import torch.nn.functional as F", "",
+                       "from minillada.model import ModelConfig  # noqa: F401  (for the annotations)"],
+    "03_masking": ["import torch", "", "from minillada import rng",
+                   "from minillada.likelihood import _token_ce, resolve_mask_id",
+                   "from minillada.masking import _check_ids"],
+    "04_likelihood": ["import itertools", "", "import torch", "",
+                      "from minillada import rng", "from minillada.guidance import guided_logits",
+                      "from minillada.likelihood import MAX_EXACT_ANSWER, _pair, _token_ce, resolve_mask_id",
+                      "from minillada.masking import _check_ids, forward_process, prompt_mask"],
+    "05_sampling": ["import torch", "", "from minillada import rng"],
+    "06_training": ["import math", "", "import torch", "",
+                    "from minillada.likelihood import diffusion_loss",
+                    "from minillada.train import TrainConfig  # noqa: F401  (for the annotations)"],
+}
+
+
+def _header_and_doc(obj) -> tuple[str, str | None]:
+    """The source of ``obj``'s decorators and def/class line(s), and its docstring (raw)."""
+    src = textwrap.dedent(inspect.getsource(obj))
+    node = ast.parse(src).body[0]
+    lines = src.splitlines()
+    first = min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1
+    body0 = node.body[0]
+    has_doc = isinstance(body0, ast.Expr) and isinstance(getattr(body0, "value", None), ast.Constant) \
+        and isinstance(body0.value.value, str)
+    end_header = (body0.lineno - 1) if has_doc else node.body[0].lineno - 1
+    header = "\n".join(lines[first:end_header])
+    doc = "\n".join(lines[body0.lineno - 1:body0.end_lineno]) if has_doc else None
+    return header, doc
+
+
+def _raise(message: str) -> str:
+    """``raise NotImplementedError("...")`` with the message wrapped into short string pieces."""
+    pieces = textwrap.wrap(message, 88, drop_whitespace=False)
+    quoted = "\n".join('        "' + p.replace('"', '\\"') + '"' for p in pieces)
+    return f"    raise NotImplementedError(\n{quoted})\n"
+
+
+def _stub_function(obj, message: str) -> str:
+    header, doc = _header_and_doc(obj)
+    return header + "\n" + (doc + "\n" if doc else "") + _raise(message)
+
+
+def _stub_class(cls, message: str) -> str:
+    header, doc = _header_and_doc(cls)
+    out = header + "\n" + (doc + "\n" if doc else "")
+    init = textwrap.indent(textwrap.dedent(inspect.getsource(cls.__init__)), "    ")
+    fwd = _stub_function(cls.forward, message)
+    fwd = textwrap.indent(textwrap.dedent(fwd), "    ")
+    return out + "\n" + init + "\n" + fwd
+
+
+def student_source(folder: str) -> str:
+    number, title, steps = CHAPTERS[folder]
+    parts = [f'"""Exercises of chapter {number}: {title}. Your file: fill in every stub.\n\n'
+             f"Read GUIDE.md first. Run the tests of one step with\n\n"
+             f"    pytest exercises/{folder} -m ex{number}_1\n\n"
+             f"and your score with ``python -m exercises.grade``. The reference solutions are the\n"
+             f"library's own functions (named in each error message's module below); the tests also\n"
+             f"run against them with ``--impl=reference``.\n"
+             f'"""\n',
+             "from __future__ import annotations\n",
+             "# ruff: noqa: F401  (the imports are the tools your solutions will need)",
+             "\n".join(IMPORTS[folder]) + "\n",
+             "# REFERENCE: where each exercise's solution lives in the library (the tests use it)",
+             "REFERENCE = {"]
+    for step, module, name, _ in steps:
+        parts.append(f"    {name!r}: {module!r},  # Exercise {number}.{step}")
+    parts.append("}\n")
+    for step, module, name, hint in steps:
+        obj = getattr(importlib.import_module(module), name)
+        message = f"Exercise {number}.{step}: {hint}"
+        banner = f"# ---- Exercise {number}.{step}: {name} " + "-" * max(4, 80 - 22 - len(name))
+        stub = _stub_class(obj, message) if inspect.isclass(obj) else _stub_function(obj, message)
+        parts.append("\n" + banner + "\n\n" + stub)
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def guide_source(folder: str) -> str:
+    """The chapter's GUIDE.md: the intro, how to work, then Step 1 ... Step N."""
+    number, title, steps = CHAPTERS[folder]
+    out = [f"# Chapter {number} exercises: {title}", "", textwrap.fill(INTROS[folder], 100), "",
+           "How to work: write your code in `student.py` (each stub says which exercise it is), "
+           "then run the step's tests; `python -m exercises.grade --chapter "
+           f"{folder}` scores the chapter. The notebook `notebooks/{folder[:2]}_*.ipynb` tells "
+           "the same story with the finished library.", ""]
+    for step, module, name, hint in steps:
+        obj = getattr(importlib.import_module(module), name)
+        doc = (inspect.getdoc(obj) or "").split("\n")[0]
+        kind = "class" if inspect.isclass(obj) else "function"
+        what = f"`{name}.forward`" if inspect.isclass(obj) else f"`{name}`"
+        out += [f"## Step {step}: `{name}`", "",
+                f"Write the {kind} {what}: {doc}", "",
+                f"- Hint: {hint}.",
+                f"- Test: `pytest exercises/{folder} -m ex{number}_{step}`",
+                f"- Stuck? Read `{module.replace('.', '/')}.py`, where `{name}` is the reference "
+                "solution.", ""]
+    return "\n".join(out)
+
+
+def main():
+    for folder in CHAPTERS:
+        path = HERE / folder / "student.py"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(student_source(folder))
+        (HERE / folder / "GUIDE.md").write_text(guide_source(folder))
+        print(f"wrote {path.relative_to(HERE.parent)} and GUIDE.md")
+
+
+if __name__ == "__main__":
+    main()
