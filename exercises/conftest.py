@@ -24,7 +24,7 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    for number, title, steps in CHAPTERS.values():
+    for number, _title, steps in CHAPTERS.values():
         for step, _, name, _ in steps:
             config.addinivalue_line("markers", f"ex{number}_{step}: exercise {number}.{step} ({name})")
 

@@ -65,7 +65,7 @@ def grade(impl: str = "student", chapters=None, timeout: float = 30.0, out=None,
     steps = []
     for folder in chapters:
         number, title, spec_steps = CHAPTERS[folder]
-        for step, module, name, _ in spec_steps:
+        for step, _module, name, _ in spec_steps:
             marker = f"ex{number}_{step}"
             tests = [t for t, m in collector.step_of.items() if m == marker]
             passed = sum(collector.outcome.get(t) == "passed" for t in tests)

@@ -294,7 +294,7 @@ def generate_autoregressive(model, prompt, max_new_tokens, temperature=0., gener
                          f"than the model's max_seq_len={model.config.max_seq_len}")
     done = torch.zeros(x.shape[0], dtype=torch.bool, device=x.device)
     kv = None
-    for i in range(max_new_tokens):
+    for _ in range(max_new_tokens):
         if not kv_cache:
             logits = model(x)                                                    # (B, T, V)
         elif kv is None:

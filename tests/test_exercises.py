@@ -50,7 +50,7 @@ def test_stubs_match_the_library(folder):
     student = load_student(folder)
     number, _, steps = CHAPTERS[folder]
     assert list(student.REFERENCE) == [name for _, _, name, _ in steps]
-    for step, module, name, _ in steps:
+    for _step, module, name, _ in steps:
         mine, ref = getattr(student, name), getattr(importlib.import_module(module), name)
         pairs = [(mine, ref)]
         if inspect.isclass(ref):

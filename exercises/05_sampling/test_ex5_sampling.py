@@ -59,7 +59,7 @@ def test_remask_step_reveals_the_most_confident(ex):
     probs = probs.softmax(-1)
     best, x0 = probs.max(-1)
     assert torch.equal(new_x[revealed], x0[revealed])
-    for b in range(3):                                                 # no hidden candidate beats a revealed one
+    for b in range(3):                               # no hidden candidate beats a revealed one
         shown, hidden = best[b][revealed[b]], best[b][candidates[b] & ~revealed[b]]
         if len(shown) and len(hidden):
             assert shown.min() >= hidden.max()
