@@ -12,7 +12,14 @@ import numpy as np
 
 
 def _token_text(tokenizer, i: int) -> str:
-    return tokenizer.decode([i]) if tokenizer is not None else str(i)
+    """A token as one printable cell: newlines and tabs shown escaped, so a trace stays a grid.
+
+    >>> _token_text(None, 7)
+    '7'
+    """
+    if tokenizer is None:
+        return str(i)
+    return tokenizer.decode([i]).replace("\n", "\\n").replace("\t", "\\t")
 
 
 def render_trace(trace, tokenizer=None, row: int = 0, mask_text: str = "_", start: int = 0) -> str:

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from minillada import Transformer
 from minillada.plotting import plot_trace, render_trace
-from minillada.sampling import (add_gumbel_noise, generate, generate_autoregressive,
+from minillada.sampling import (Trace, add_gumbel_noise, generate, generate_autoregressive,
                                 get_num_transfer_tokens, infill)
 
 from conftest import tiny_config
@@ -277,3 +277,16 @@ def test_prefix_cache_on_a_bidirectional_model(model):
     spy = Spy(model)
     with pytest.raises(ValueError, match="guidance"):
         generate(spy, p, 8, 8, 4, cfg_scale=1.0, kv_cache=True)
+
+
+def test_trace_text_escapes_newlines():
+    from minillada import CharTokenizer
+
+    tok = CharTokenizer.train("ab\ncd")
+    x = torch.tensor([tok.encode("ab\ncd")])
+    start = x.clone()
+    start[0, 1:4] = tok.mask_id
+    trace = Trace(start=start, tokens=[x], confidence=[torch.zeros(1, 5)],
+                  revealed=[start.eq(tok.mask_id)])
+    text = render_trace(trace, tok)
+    assert text.count("\n") == 0 and "\\n*" in text
