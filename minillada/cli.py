@@ -105,7 +105,8 @@ def cmd_sample(args) -> int:
     else:
         out = generate(model, prompt, steps=args.steps or args.gen_length,
                        gen_length=args.gen_length, block_length=args.block_length or args.gen_length,
-                       temperature=args.temperature, threshold=args.threshold, generator=g)
+                       temperature=args.temperature, threshold=args.threshold, generator=g,
+                       kv_cache=args.kv_cache)
     print(tok.decode(out[0, prompt.shape[1]:], skip_special=True))
     return 0
 
@@ -171,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--temperature", type=float, default=0.0)
     p.add_argument("--threshold", type=float, default=None,
                    help="confidence-threshold parallel decoding (Fast-dLLM)")
+    p.add_argument("--kv-cache", action="store_true",
+                   help="MDM: Fast-dLLM's approximate prefix cache across blocks (AR models always "
+                   "use their exact KV cache)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=cmd_sample)

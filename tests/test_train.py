@@ -213,6 +213,9 @@ def test_cli_train_and_sample(tmp_path):
     out = _run([sys.executable, "-m", "minillada", "sample", "--ckpt", str(tmp_path), "--prompt",
                 "the brave", "--gen-length", "8"])
     assert out.returncode == 0, out.stderr[-2000:]
+    cached = _run([sys.executable, "-m", "minillada", "sample", "--ckpt", str(tmp_path), "--prompt",
+                   "the brave", "--gen-length", "8", "--block-length", "4", "--kv-cache"])
+    assert cached.returncode == 0 and len(cached.stdout.strip("\n")) <= 8, cached.stderr[-2000:]
     bad = _run([sys.executable, "-m", "minillada", "sample", "--ckpt", str(tmp_path), "--prompt",
                 "ZZZ"])
     assert bad.returncode == 2 and "'Z' at position 0" in bad.stderr
