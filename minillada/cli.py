@@ -112,9 +112,34 @@ def cmd_sample(args) -> int:
 
 
 def cmd_reversal(args) -> int:
-    from . import reversal
+    """``python -m minillada reversal``: run, print the table, write JSON and PNGs to --out."""
+    from pathlib import Path
 
-    return reversal.main(args)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .plotting import plot_reversal_bars, plot_reversal_curves
+    from .reversal import ReversalConfig, report, run
+
+    cfg = ReversalConfig(task=args.task, n_facts=args.n_facts, paired_fraction=args.paired_fraction,
+                         seed=args.seed, steps=args.steps, device=args.device,
+                         eval_every=args.eval_every, progress=not args.no_progress)
+    if args.quick:
+        cfg.n_facts, cfg.steps, cfg.eval_every, cfg.d_model, cfg.n_layers = 40, 30, 15, 32, 2
+    t0 = time.perf_counter()
+    results = run(cfg)
+    results["wall_seconds"] = time.perf_counter() - t0
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "reversal.json").write_text(json.dumps(results, indent=1))
+    plot_reversal_bars(results).savefig(out / "reversal_bars.png", dpi=110)
+    plot_reversal_curves(results).savefig(out / "reversal_curves.png", dpi=110)
+    print(report(results))
+    for ex in results["examples"]["mdm"][:2] + results["examples"]["ar"][:2]:
+        print(f"  {ex['prompt']!r} -> {ex['got']!r} (expected {ex['expected']!r})")
+    print(f"wall time {results['wall_seconds']:.0f} s; wrote {out}/reversal.json, "
+          "reversal_bars.png, reversal_curves.png")
+    return 0
 
 
 def cmd_info(args) -> int:
