@@ -275,8 +275,14 @@ def autoregressive_log_likelihood(model, prompt, answer) -> float:
     if P == 0:
         raise ValueError("the prompt is empty: an AR model needs at least one token (e.g. [BOS]) "
                          "to predict the first answer token from")
-    logp = model(seq[None])[0, P - 1:-1].float().log_softmax(dim=-1)      # (L, V): predicts answer
-    return float(logp.gather(1, seq[P:, None]).sum())
+    return float(answer_log_probs(model, seq[None], P)[0])
+
+
+def answer_log_probs(model, x: torch.Tensor, P: int) -> torch.Tensor:
+    """sum_i log p(x[n, P + i] | x[n, :P + i]) for every row n of x (N, P + L) under a causal model:
+    the log-likelihood of each row's answer after its P prompt tokens, all rows in one call."""
+    logp = model(x)[:, P - 1:-1].float().log_softmax(dim=-1)             # (N, L, V): predicts answers
+    return logp.gather(-1, x[:, P:, None]).squeeze(-1).sum(dim=1)        # (N,)
 
 
 def choose(model, prompt, choices, **kw) -> tuple[int, list[float]]:

@@ -203,10 +203,10 @@ def _continue(model, P: torch.Tensor, seq_len: int, n_ar: int) -> torch.Tensor:
 def _answer_log_likelihoods(model, prompt, answers) -> torch.Tensor:
     """log p(answer | prompt) under a causal model for each row of answers (N, A), in one call:
     the batched form of ``likelihood.autoregressive_log_likelihood``."""
-    N, P = answers.shape[0], prompt.shape[1]
-    x = torch.cat([prompt.expand(N, -1), answers], dim=1)                          # (N, P + A)
-    logp = model(x)[:, P - 1:-1].log_softmax(dim=-1)                               # (N, A, V)
-    return logp.gather(-1, answers[..., None]).squeeze(-1).sum(dim=1)              # (N,)
+    from .likelihood import answer_log_probs
+
+    x = torch.cat([prompt.expand(len(answers), -1), answers], dim=1)               # (N, P + A)
+    return answer_log_probs(model, x, prompt.shape[1])                             # (N,)
 
 
 @torch.no_grad()
