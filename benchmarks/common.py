@@ -9,9 +9,26 @@ from pathlib import Path
 
 import torch
 
+from minillada import ModelConfig
+from minillada.model import PRESETS
+
 RESULTS = Path(__file__).resolve().parent / "results"
 # model sizes beyond model.PRESETS: "100m" is GPT-2-small-shaped (about 98M parameters at vocab 8192)
 SIZES = {"100m": dict(d_model=768, n_layers=12, n_heads=12)}
+
+
+def model_config(size: str, **fields) -> ModelConfig:
+    """A ModelConfig of a named size: a model preset ("tiny", "gpu") or one of SIZES ("100m")."""
+    shapes = {**PRESETS, **SIZES}
+    if size not in shapes:
+        raise ValueError(f"unknown size {size!r}; choose one of {sorted(shapes)}")
+    return ModelConfig(**{**shapes[size], **fields})
+
+
+def sync(device: torch.device) -> None:
+    """Wait for the GPU's queued work, so that a host clock read after it times the work."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()
 
 
 def machine() -> dict:

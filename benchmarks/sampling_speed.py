@@ -28,13 +28,12 @@ import time
 
 import torch
 
-from minillada import ModelConfig, Transformer
-from minillada.model import PRESETS
+from minillada import Transformer
 from minillada.reversal import ReversalConfig, build_data, make_task, train_model
 from minillada.sampling import generate, generate_autoregressive
 from minillada.train import resolve_device
 
-from .common import SIZES, print_table, write_json
+from .common import model_config, print_table, sync, write_json
 
 GEN = 8                                    # positions the MDM decodes after each question
 
@@ -61,11 +60,6 @@ MDM_CONFIGS = [
 AR_CONFIGS = [("AR greedy + KV cache", dict(kv_cache=True)), ("AR greedy, no cache", dict(kv_cache=False))]
 
 
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
 def questions(task, tok, device):
     """[(prompt ids (1, P), answer ids (A,))] for the forward and the reversed test questions."""
     out = []
@@ -81,7 +75,7 @@ def answer_all(model, qs, kwargs) -> tuple[dict, float, float]:
     """Accuracy per direction, mean model calls per answer, and seconds for the whole pass."""
     hits, calls = {"forward": [], "reversed": []}, []
     device = model.device
-    _sync(device)
+    sync(device)
     t0 = time.perf_counter()
     for direction, P, A in qs:
         n = P.shape[1]
@@ -89,12 +83,11 @@ def answer_all(model, qs, kwargs) -> tuple[dict, float, float]:
             x = generate_autoregressive(model, P, len(A), **kwargs)
             calls.append(len(A))
         else:
-            x, trace = generate(model, P, gen_length=GEN, block_length=kwargs.get("block_length", GEN),
-                                return_trace=True, **{k: v for k, v in kwargs.items()
-                                                      if k != "block_length"})
+            x, trace = generate(model, P, gen_length=GEN, return_trace=True,
+                                **{"block_length": GEN, **kwargs})
             calls.append(trace.model_calls)
         hits[direction].append(bool((x[0, n:n + len(A)] == A).all()))
-    _sync(device)
+    sync(device)
     seconds = time.perf_counter() - t0
     acc = {d: sum(h) / len(h) for d, h in hits.items()}
     return acc, sum(calls) / len(calls), seconds
@@ -138,19 +131,18 @@ def long_answer(args, device, batch: int) -> dict:
     """Seconds to decode ``gen_length`` tokens in blocks, with and without the prefix cache."""
     gen, block, prompt_len = args.gen_length, args.block_length, args.prompt_length
     torch.manual_seed(0)
-    size = PRESETS.get(args.long_preset) or SIZES[args.long_preset]
-    cfg = ModelConfig(**{**size, "max_seq_len": prompt_len + gen}, vocab_size=512, mask_id=1)
+    cfg = model_config(args.long_preset, max_seq_len=prompt_len + gen, vocab_size=512, mask_id=1)
     model = Transformer(cfg).to(device).eval()
     prompt = torch.randint(4, 512, (batch, prompt_len), device=device)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     seconds = {False: [], True: []}
     for rep in range(args.repeats + 1):                      # the first round is a warm-up
         for cache in (False, True):
-            _sync(device)
+            sync(device)
             t0 = time.perf_counter()
             with autocast:
                 generate(model, prompt, steps=gen, gen_length=gen, block_length=block, kv_cache=cache)
-            _sync(device)
+            sync(device)
             if rep:
                 seconds[cache].append(time.perf_counter() - t0)
     plain, cached = statistics.median(seconds[False]), statistics.median(seconds[True])

@@ -17,11 +17,10 @@ import time
 
 import torch
 
-from minillada import ModelConfig, Transformer
-from minillada.model import PRESETS
+from minillada import Transformer
 from minillada.train import TrainConfig, make_optimizer, resolve_device, step_loss
 
-from .common import SIZES, print_table, write_json
+from .common import model_config, print_table, sync, write_json
 
 PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0}  # dense, no sparsity
 
@@ -38,9 +37,8 @@ class Runner:
 
     def __init__(self, objective, args, device):
         torch.manual_seed(0)
-        size = PRESETS.get(args.preset) or SIZES[args.preset]
-        model_cfg = ModelConfig(**{**size, "max_seq_len": args.seq_len}, vocab_size=args.vocab,
-                                mask_id=1, causal=objective == "ar")
+        model_cfg = model_config(args.preset, max_seq_len=args.seq_len, vocab_size=args.vocab,
+                                 mask_id=1, causal=objective == "ar")
         self.model = Transformer(model_cfg).to(device)
         self.cfg = TrainConfig(objective=objective, batch_size=args.batch_size,
                                seq_len=args.seq_len, device=str(device), compile=args.compile)
@@ -60,13 +58,11 @@ class Runner:
         self.opt.zero_grad(set_to_none=True)
 
     def time(self, n: int) -> float:
-        if self.device.type == "cuda":
-            torch.cuda.synchronize()
+        sync(self.device)
         t0 = time.perf_counter()
         for _ in range(n):
             self.step()
-        if self.device.type == "cuda":
-            torch.cuda.synchronize()
+        sync(self.device)
         return (time.perf_counter() - t0) / max(n, 1)
 
 
@@ -88,8 +84,7 @@ def main(argv=None):
     device = resolve_device(args.device)
     gpu = device.type == "cuda"
     args.preset = args.preset or ("gpu" if gpu else "tiny")
-    if args.preset not in PRESETS and args.preset not in SIZES:
-        raise ValueError(f"unknown size {args.preset!r}; choose one of {sorted({*PRESETS, *SIZES})}")
+    model_config(args.preset, vocab_size=2, mask_id=1)          # an unknown size fails here
     big = args.preset == "100m"
     args.vocab = args.vocab or (8192 if big else 512)
     args.batch_size = args.batch_size or ((32 if big else 256) if gpu else 32)
