@@ -37,9 +37,10 @@ class Collector:
                 self.step_of[item.nodeid] = marks[0]
 
     def pytest_runtest_logreport(self, report):
-        if report.failed or (report.when == "call" and report.nodeid not in self.outcome):
-            if report.nodeid in self.outcome and self.outcome[report.nodeid] == "failed":
-                return
+        """A test's outcome is its call's, unless a setup, call or teardown failed first."""
+        if self.outcome.get(report.nodeid) == "failed":
+            return
+        if report.failed or report.when == "call":
             self.outcome[report.nodeid] = report.outcome
             if report.failed:
                 crash = getattr(report.longrepr, "reprcrash", None)

@@ -15,6 +15,7 @@ import argparse
 import dataclasses
 import json
 import os
+import statistics
 import sys
 import time
 
@@ -80,9 +81,9 @@ def cmd_train(args) -> int:
     t0 = time.perf_counter()
     history = train(model, train_data, cfg, val_data, tok, out_dir=args.out, resume=args.resume)
     if history:
-        late = sorted(r["tokens_per_s"] for r in history[len(history) // 2:])
+        late = statistics.median(r["tokens_per_s"] for r in history[len(history) // 2:])
         _say(f"final loss {history[-1]['loss']:.4f}; {len(history)} steps in "
-             f"{time.perf_counter() - t0:.0f} s, median {late[len(late) // 2]:.0f} tokens/s over "
+             f"{time.perf_counter() - t0:.0f} s, median {late:.0f} tokens/s over "
              f"the second half; checkpoint in {args.out}")
     return 0
 
