@@ -452,7 +452,7 @@ the same data, size, steps and optimizer. Most people are also written the other
 people were seen **only forward**.
 
 Read along: `minillada/reversal.py`. The same run from a terminal: `python -m minillada reversal`."""),
-        ("code", SETUP),
+        ("code", SETUP.replace("import minillada as ml\n\n", "")),   # 07 uses reversal.py only
         ("code", """\
 from minillada.plotting import plot_reversal_bars, plot_reversal_curves
 from minillada.reversal import ReversalConfig, make_task, report, run
