@@ -36,19 +36,22 @@ def _pct(x) -> str:
 
 def throughput() -> list[str]:
     out = ["### Training throughput: the same network as MDM and as AR",
-           "`python -m benchmarks.train_throughput` (GPU: `--compile`, bf16 autocast). Median of "
-           "interleaved repeats; MFU counts 6N + 12LTd FLOPs per token against 989 TFLOP/s dense "
-           "bf16.", "",
-           "| machine | model | batch x seq | MDM tokens/s | AR tokens/s | MDM/AR | MFU (MDM / AR) |",
-           "|---|---|---|---|---|---|---|"]
-    for name in ("train_throughput_cpu", "train_throughput_cuda", "train_throughput_cuda_100m"):
+           "`python -m benchmarks.train_throughput` (GPU: bf16 autocast, and `--compile` or "
+           "`--cuda-graph`). Median of interleaved repeats; MFU counts 6N + 12LTd FLOPs per token "
+           "against 989 TFLOP/s dense bf16.", "",
+           "| machine | model | path | batch x seq | MDM tokens/s | AR tokens/s | MDM/AR "
+           "| MFU (MDM / AR) |",
+           "|---|---|---|---|---|---|---|---|"]
+    for name in ("train_throughput_cpu", "train_throughput_cuda", "train_throughput_cuda_100m",
+                 "train_throughput_cuda_tiny", "train_throughput_cuda_tiny_graph"):
         d = _load(name)
         if d is None:
             continue
         mdm, ar = d["rows"]
         s = d["settings"]
         mfu = "-" if mdm.get("MFU") is None else f"{_pct(mdm['MFU'])} / {_pct(ar['MFU'])}"
-        out.append(f"| {_where(d)} | {mdm['preset']} ({mdm['params'] / 1e6:.1f}M) | "
+        path = d.get("path") or ("compile" if d.get("compile") else "eager")
+        out.append(f"| {_where(d)} | {mdm['preset']} ({mdm['params'] / 1e6:.1f}M) | {path} | "
                    f"{s['batch_size']} x {s['seq_len']} | {mdm['tokens_per_s']:,.0f} | "
                    f"{ar['tokens_per_s']:,.0f} | {d['mdm_ar_ratio']:.3f} | {mfu} |")
     return out
@@ -76,8 +79,9 @@ def sampling() -> list[str]:
             "model; median of interleaved repeats.", "",
             "| machine | model | batch | no cache (s) | prefix cache (s) | speed-up |",
             "|---|---|---|---|---|---|"]
-    for name in ("sampling_speed_cpu", "sampling_speed_cuda"):
-        d = _load(name)
+    for device in ("cpu", "cuda"):
+        # a part-2-only run (--skip-toy) is newer than the part 2 of a full run, when there is one
+        d = _load(f"sampling_speed_{device}_long") or _load(f"sampling_speed_{device}")
         if d is None:
             continue
         longs = d["long_answer"] if isinstance(d["long_answer"], list) else [d["long_answer"]]

@@ -127,11 +127,11 @@ def toy_table(args, device) -> list[dict]:
     return rows
 
 
-def long_answer(args, device, batch: int) -> dict:
+def long_answer(args, device, preset: str, batch: int) -> dict:
     """Seconds to decode ``gen_length`` tokens in blocks, with and without the prefix cache."""
     gen, block, prompt_len = args.gen_length, args.block_length, args.prompt_length
     torch.manual_seed(0)
-    cfg = model_config(args.long_preset, max_seq_len=prompt_len + gen, vocab_size=512, mask_id=1)
+    cfg = model_config(preset, max_seq_len=prompt_len + gen, vocab_size=512, mask_id=1)
     model = Transformer(cfg).to(device).eval()
     prompt = torch.randint(4, 512, (batch, prompt_len), device=device)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
@@ -146,7 +146,7 @@ def long_answer(args, device, batch: int) -> dict:
             if rep:
                 seconds[cache].append(time.perf_counter() - t0)
     plain, cached = statistics.median(seconds[False]), statistics.median(seconds[True])
-    return {"preset": args.long_preset, "params": model.num_params(), "batch": batch,
+    return {"preset": preset, "params": model.num_params(), "batch": batch,
             "prompt_length": prompt_len, "gen_length": gen, "block_length": block, "steps": gen,
             "seconds_no_cache": plain, "seconds_prefix_cache": cached, "speedup": plain / cached}
 
@@ -160,15 +160,15 @@ def main(argv=None):
     ap.add_argument("--gen-length", type=int, default=256)
     ap.add_argument("--block-length", type=int, default=32)
     ap.add_argument("--prompt-length", type=int, default=256)
-    ap.add_argument("--long-preset", default=None, help="model of part 2: tiny, gpu or 100m "
-                    "(default: tiny on CPU, gpu on CUDA)")
+    ap.add_argument("--long-preset", nargs="+", default=None, help="models of part 2: tiny, gpu "
+                    "or 100m (default: tiny on CPU, gpu on CUDA)")
     ap.add_argument("--long-batch", type=int, nargs="+", default=[1], help="batch sizes of part 2")
     ap.add_argument("--skip-toy", action="store_true", help="only part 2")
     ap.add_argument("--quick", action="store_true", help="a tiny run for the test suite")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     device = resolve_device(args.device)
-    args.long_preset = args.long_preset or ("gpu" if device.type == "cuda" else "tiny")
+    args.long_preset = args.long_preset or ["gpu" if device.type == "cuda" else "tiny"]
     if args.quick:
         args.steps, args.repeats, args.gen_length, args.block_length = 20, 1, 16, 8
         args.prompt_length = 8
@@ -176,12 +176,15 @@ def main(argv=None):
     if rows:
         print_table(rows, ["decoder", "model", "forward", "reversed", "accuracy",
                            "calls_per_answer", "answers_per_s"])
-    long = [long_answer(args, device, b) for b in args.long_batch]
-    print(f"\nprefix cache, {args.long_preset} model ({long[0]['params'] / 1e6:.1f}M), prompt "
-          f"{args.prompt_length}, gen_length {args.gen_length}, block {args.block_length}, one token "
-          "per step:")
-    print_table(long, ["batch", "seconds_no_cache", "seconds_prefix_cache", "speedup"])
-    name = f"sampling_speed_{device.type}" + ("_quick" if args.quick else "")
+    long = [long_answer(args, device, preset, b) for preset in args.long_preset
+            for b in args.long_batch]
+    print(f"\nprefix cache: prompt {args.prompt_length}, gen_length {args.gen_length}, block "
+          f"{args.block_length}, one token per step:")
+    print_table(long, ["preset", "params", "batch", "seconds_no_cache", "seconds_prefix_cache",
+                       "speedup"])
+    # part 2 alone gets its own file, so that it never replaces a part 1 table
+    name = (f"sampling_speed_{device.type}" + ("_long" if args.skip_toy else "")
+            + ("_quick" if args.quick else ""))
     write_json(name, {"device": str(device), "toy": rows, "long_answer": long,
                       "settings": vars(args)}, args.out)
     return rows, long

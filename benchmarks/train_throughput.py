@@ -6,7 +6,14 @@ attention mask (``causal``) and the loss (masked diffusion, or next token). We t
 achieved TFLOP/s and, on a GPU with a known peak, the model FLOPs utilisation (MFU), with
 FLOPs per token = 6 N + 12 L T d (N: parameters in matmuls; PaLM appendix B).
 
-    python -m benchmarks.train_throughput [--preset tiny|gpu|100m] [--device auto] [--compile] [--quick]
+The masks of the MDM step are drawn on the CPU from a seeded generator and sent to the GPU without
+a host-device sync (``rng.to_device``), so neither objective ever makes Python wait for the GPU.
+Three ways to run the model: eager, ``--compile`` (torch.compile: fused kernels, for models big
+enough to keep the GPU busy) and ``--cuda-graph`` (replayed CUDA graphs: no per-kernel launch
+cost, for small models whose steps are all launch overhead).
+
+    python -m benchmarks.train_throughput [--preset tiny|gpu|100m] [--device auto]
+                                          [--compile | --cuda-graph] [--quick]
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import time
 import torch
 
 from minillada import Transformer
+from minillada.cuda_graph import cuda_graphed
 from minillada.train import TrainConfig, make_optimizer, resolve_device, step_loss
 
 from .common import model_config, print_table, sync, write_json
@@ -41,10 +49,16 @@ class Runner:
                                  mask_id=1, causal=objective == "ar")
         self.model = Transformer(model_cfg).to(device)
         self.cfg = TrainConfig(objective=objective, batch_size=args.batch_size,
-                               seq_len=args.seq_len, device=str(device), compile=args.compile)
+                               seq_len=args.seq_len, device=str(device), compile=args.compile,
+                               cuda_graph=args.cuda_graph)
         self.opt = make_optimizer(self.model, self.cfg)
-        self.net = torch.compile(self.model) if args.compile else self.model
-        self.autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+        self.autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda",
+                                       cache_enabled=not args.cuda_graph)
+        self.net = self.model
+        if args.compile:
+            self.net = torch.compile(self.model)
+        elif args.cuda_graph:
+            self.net = cuda_graphed(self.model, (args.batch_size, args.seq_len), self.autocast)
         self.g = torch.Generator().manual_seed(0)
         self.x0 = torch.randint(4, args.vocab, (args.batch_size, args.seq_len),
                                 generator=self.g).to(device)
@@ -77,13 +91,18 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=10, help="timed steps per repeat")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--compile", action="store_true")
+    ap.add_argument("--compile", action="store_true", help="torch.compile the model")
+    ap.add_argument("--cuda-graph", action="store_true", help="replay the model's forward and "
+                    "backward as CUDA graphs (CUDA only)")
     ap.add_argument("--quick", action="store_true", help="a tiny run for the test suite")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     device = resolve_device(args.device)
     gpu = device.type == "cuda"
-    args.preset = args.preset or ("gpu" if gpu else "tiny")
+    if args.cuda_graph and (args.compile or not gpu):
+        ap.error("--cuda-graph needs a CUDA device and excludes --compile")
+    default_preset = "gpu" if gpu else "tiny"
+    args.preset = args.preset or default_preset
     model_config(args.preset, vocab_size=2, mask_id=1)          # an unknown size fails here
     big = args.preset == "100m"
     args.vocab = args.vocab or (8192 if big else 512)
@@ -110,9 +129,11 @@ def main(argv=None):
     print_table(rows, ["objective", "preset", "params", "batch", "seq_len", "tokens_per_s",
                        "TFLOP_per_s", "MFU"])
     print(f"MDM/AR throughput ratio: {ratio:.3f}")
-    name = f"train_throughput_{device.type}" + ("" if args.preset in ("tiny", "gpu") else
-                                                  f"_{args.preset}")
-    write_json(name, {"rows": rows, "mdm_ar_ratio": ratio, "compile": args.compile,
+    path = "compile" if args.compile else "cuda_graph" if args.cuda_graph else "eager"
+    name = (f"train_throughput_{device.type}"
+            + ("" if args.preset == default_preset else f"_{args.preset}")
+            + ("_graph" if args.cuda_graph else ""))
+    write_json(name, {"rows": rows, "mdm_ar_ratio": ratio, "compile": args.compile, "path": path,
                       "settings": vars(args)}, args.out)
     return rows, ratio
 

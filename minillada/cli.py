@@ -124,7 +124,8 @@ def cmd_reversal(args) -> int:
 
     cfg = ReversalConfig(task=args.task, n_facts=args.n_facts, paired_fraction=args.paired_fraction,
                          seed=args.seed, steps=args.steps, device=args.device,
-                         eval_every=args.eval_every, progress=not args.no_progress)
+                         eval_every=args.eval_every, progress=not args.no_progress,
+                         cuda_graph=not args.no_cuda_graph)
     if args.quick:
         cfg.n_facts, cfg.steps, cfg.eval_every, cfg.d_model, cfg.n_layers = 40, 30, 15, 32, 2
     t0 = time.perf_counter()
@@ -220,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "seen only forward and are the test set")
     p.add_argument("--eval-every", type=int, default=250, help="steps between curve points")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--no-cuda-graph", action="store_true",
+                   help="on a GPU, train eagerly instead of replaying CUDA graphs (slower)")
     p.add_argument("--out", default="runs/reversal", help="output directory")
     p.add_argument("--quick", action="store_true", help="a tiny run in seconds (for tests)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")

@@ -102,12 +102,20 @@ def diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths=None) 
     B, T = x0.shape
     if prompt_lengths is None:
         return weighted.sum() / (B * T)
-    answer_len = T - torch.as_tensor(prompt_lengths, device=x0.device).reshape(B)
-    if bool((answer_len <= 0).any()):
+    answer_len = T - _checked_prompt_lengths(prompt_lengths, B, T)
+    return (weighted.sum(dim=1) / rng.to_device(answer_len, x0.device)).sum() / B
+
+
+def _checked_prompt_lengths(prompt_lengths, B: int, T: int) -> torch.Tensor:
+    """prompt_lengths as a (B,) tensor, checked to leave every row an answer token. The check runs
+    where the lengths live: on the CPU in the training loop, where it costs the GPU nothing."""
+    lengths = torch.as_tensor(prompt_lengths).reshape(-1)
+    if lengths.numel() != B:
+        raise ValueError(f"prompt_lengths has {lengths.numel()} entries for a batch of {B} rows")
+    if bool((lengths >= T).any()):
         raise ValueError("every row needs at least one answer token after its prompt; "
-                         f"prompt_lengths {torch.as_tensor(prompt_lengths).tolist()} leave none in "
-                         f"sequences of length {T}")
-    return (weighted.sum(dim=1) / answer_len).sum() / B
+                         f"prompt_lengths {lengths.tolist()} leave none in sequences of length {T}")
+    return lengths
 
 
 def autoregressive_loss(model, x0: torch.Tensor, prompt_lengths=None,
@@ -134,10 +142,9 @@ def autoregressive_loss_from_logits(logits, x0, prompt_lengths=None) -> torch.Te
     if prompt_lengths is None:
         return ce.mean()
     # target position j + 1 is an answer token when j + 1 >= prompt length
-    is_answer = ~prompt_mask(prompt_lengths, (B, T), x0.device)[:, 1:]     # (B, T-1)
+    is_answer = ~prompt_mask(_checked_prompt_lengths(prompt_lengths, B, T), (B, T),
+                             x0.device)[:, 1:]                             # (B, T-1)
     answer_len = is_answer.sum(dim=1)
-    if bool((answer_len == 0).any()):
-        raise ValueError("every row needs at least one answer token after its prompt")
     return ((ce * is_answer).sum(dim=1) / answer_len).sum() / B
 
 

@@ -32,12 +32,15 @@ def prompt_mask(prompt_lengths, shape, device) -> torch.Tensor:
     [[1, 0, 0, 0], [1, 1, 1, 0]]
     """
     B, T = shape
-    lengths = torch.as_tensor(prompt_lengths, device=device).long().reshape(-1)
+    # checked where the lengths live (on the CPU in the training loop, so the check costs the GPU
+    # nothing), then moved
+    lengths = torch.as_tensor(prompt_lengths).long().reshape(-1)
     if lengths.numel() != B:
         raise ValueError(f"prompt_lengths has {lengths.numel()} entries for a batch of {B} rows")
     if bool(((lengths < 0) | (lengths > T)).any()):
         raise ValueError(f"prompt_lengths must lie in 0..{T} (the sequence length), got "
                          f"{lengths.tolist()}")
+    lengths = rng.to_device(lengths, device)
     return torch.arange(T, device=device)[None, :] < lengths[:, None]          # (B, T)
 
 
@@ -75,11 +78,13 @@ def forward_process(x0: torch.Tensor, mask_id: int, t=None, eps: float = 1e-3, p
     B, T = x0.shape
     if not 0.0 <= eps < 1.0:
         raise ValueError(f"eps must be in [0, 1), got {eps}")
-    if t is None:
-        t = rng.rand(B, device=x0.device, generator=generator)
-    t = torch.as_tensor(t, dtype=torch.float32, device=x0.device).expand(B)   # (B,)
-    if bool(((t < 0) | (t > 1)).any()):
-        raise ValueError(f"t must lie in [0, 1], got {t.tolist()}")
+    if t is None:     # drawn here, so in [0, 1) by construction: no check (a check would sync a GPU)
+        t = rng.rand(B, device=x0.device, generator=generator)                  # (B,)
+    else:
+        t = torch.as_tensor(t, dtype=torch.float32).expand(B)                  # (B,)
+        if bool(((t < 0) | (t > 1)).any()):
+            raise ValueError(f"t must lie in [0, 1], got {t.tolist()}")
+        t = rng.to_device(t, x0.device)
     p_mask = ((1 - eps) * t + eps)[:, None].expand(B, T)                      # (B, T)
     masked = rng.rand(B, T, device=x0.device, generator=generator) < p_mask
     # [MASK] in the clean data is no target: there is nothing to predict there.

@@ -113,12 +113,12 @@ def rope_cache(max_seq_len: int, head_dim: int, theta: float = 10000.0):
 
 
 def apply_rope(x, cos, sin):
-    """Rotate each pair (x[..., j], x[..., j + D/2]) of x: (B, H, T, D) by its angle.
+    """Rotate each pair (x[..., j], x[..., j + D/2]) of x: (..., T, D) by its angle.
 
     Rotations make the dot product of a query at position m and a key at position n depend only on
     m - n, which is how attention learns relative order. cos, sin: (T, D/2).
     """
-    x1, x2 = x.float().chunk(2, dim=-1)                  # each (B, H, T, D/2)
+    x1, x2 = x.float().chunk(2, dim=-1)                  # each (..., T, D/2)
     out = torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
     return out.type_as(x)
 
@@ -144,6 +144,10 @@ def attention(q, k, v, causal: bool = False):
     return scores.softmax(dim=-1) @ v                                     # (B, H, T, D)
 
 
+def _capturing_cuda_graph() -> bool:
+    return torch.cuda.is_available() and torch.cuda.is_current_stream_capturing()
+
+
 class Attention(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
@@ -155,10 +159,10 @@ class Attention(nn.Module):
         """x: (B, T, C). ``past_kv``: optional (k, v), each (B, H, P, D), the keys and values of P
         positions to the left of x (a KV cache). Returns (output (B, T, C), (k, v) of all P + T)."""
         B, T, C = x.shape
-        q, k, v = self.qkv(x).split(C, dim=-1)                              # each (B, T, C)
-        q, k, v = (z.view(B, T, self.n_heads, C // self.n_heads).transpose(1, 2)
-                   for z in (q, k, v))                                      # each (B, H, T, D)
-        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        qkv = self.qkv(x).view(B, T, 3, self.n_heads, C // self.n_heads)    # (B, T, 3, H, D)
+        qkv = qkv.permute(2, 0, 3, 1, 4)                                    # (3, B, H, T, D)
+        q, k = apply_rope(qkv[:2], cos, sin).unbind(0)   # rotate q and k in one go; each (B,H,T,D)
+        v = qkv[2]                                                          # (B, H, T, D)
         if past_kv is not None:
             k, v = torch.cat([past_kv[0], k], dim=2), torch.cat([past_kv[1], v], dim=2)  # (B,H,P+T,D)
         # The whole difference between LLaDA and GPT: is_causal. With a padding mask or a cache the
@@ -273,8 +277,8 @@ class Transformer(nn.Module):
         does only if the cached positions would not have changed: Fast-dLLM's prefix cache reuses
         them anyway, as an approximation (see ``sampling.generate(kv_cache=True)``).
         """
-        if not torch.compiler.is_compiling():
-            self.check_input(x)
+        if not (torch.compiler.is_compiling() or _capturing_cuda_graph()):
+            self.check_input(x)     # its checks read values back to the host: not while capturing
         B, T = x.shape
         P = 0 if past_kv is None else past_kv[0][0].shape[2]
         if P + T > self.config.max_seq_len:

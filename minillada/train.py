@@ -28,8 +28,9 @@ from dataclasses import asdict, dataclass, fields
 import torch
 from tqdm.auto import tqdm
 
-from . import distributed
+from . import distributed, rng
 from .checkpoint import load_checkpoint, resolve_checkpoint, save_checkpoint
+from .cuda_graph import cuda_graphed
 from .likelihood import autoregressive_loss_from_logits, diffusion_loss, diffusion_loss_from_logits
 from .masking import forward_process
 
@@ -64,6 +65,7 @@ class TrainConfig:
     device: str = "auto"          # "auto", "cpu", "cuda", "cuda:1", ...
     bf16: bool = True             # autocast to bfloat16 on CUDA (ignored on CPU)
     compile: bool = False         # torch.compile the model
+    cuda_graph: bool = False      # CUDA: replay forward and backward as CUDA graphs (small models)
     progress: bool = True         # show a tqdm progress bar
 
     def __post_init__(self):
@@ -74,6 +76,9 @@ class TrainConfig:
         for name in ("seq_len", "batch_size", "grad_accum", "max_steps"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"TrainConfig.{name} must be positive, got {getattr(self, name)}")
+        if self.cuda_graph and (self.compile or self.grad_accum > 1):
+            raise ValueError("cuda_graph=True works alone: not with compile=True (choose one fast "
+                             "path) and not with grad_accum > 1 (each replay overwrites the gradients)")
         if not 0 <= self.decay_fraction <= 1 or not 0 <= self.min_lr_ratio <= 1:
             raise ValueError("decay_fraction and min_lr_ratio must lie in [0, 1]")
 
@@ -178,8 +183,7 @@ def evaluate(model, data, cfg: TrainConfig, mask_id: int, device) -> float:
     total = 0.0
     for _ in range(cfg.eval_batches):
         x0, pl = data.sample(cfg.batch_size, g_data)
-        total += float(step_loss(model, x0.to(device), pl.to(device) if pl is not None else None,
-                                 cfg, mask_id, g_mask))
+        total += float(step_loss(model, x0.to(device), pl, cfg, mask_id, g_mask))
     model.train(was_training)
     return total / cfg.eval_batches
 
@@ -238,8 +242,14 @@ def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=
             model, device_ids=[device.index] if device.type == "cuda" else None)
     if cfg.compile:
         net = torch.compile(net)
+    graphs = cfg.cuda_graph and device.type == "cuda"
+    if graphs and dist.enabled:
+        raise ValueError("cuda_graph=True does not support data parallelism (torchrun)")
     autocast = torch.autocast("cuda", dtype=torch.bfloat16,
-                              enabled=device.type == "cuda" and cfg.bf16)
+                              enabled=device.type == "cuda" and cfg.bf16, cache_enabled=not graphs)
+    if graphs:
+        row_len = data.sample(1, torch.Generator())[0].shape[1]   # a throwaway draw: the row length
+        net = cuda_graphed(model, (cfg.batch_size, row_len), autocast)
     rows_per_micro = cfg.batch_size * dist.world_size       # one micro-batch of all ranks
     rows_per_step = rows_per_micro * cfg.grad_accum
     mine = slice(dist.rank * cfg.batch_size, (dist.rank + 1) * cfg.batch_size)  # within a micro
@@ -260,7 +270,7 @@ def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=
             group["lr"] = lr
         # the global batch of this step, the same on every rank; each rank keeps its own rows
         x0, pl = data.sample(rows_per_step, g_data)
-        x0, pl = x0.to(device), (pl.to(device) if pl is not None else None)
+        x0 = rng.to_device(x0, device)     # the prompt lengths stay on the CPU, where they are checked
         total = torch.zeros((), device=device)
         for micro in range(cfg.grad_accum):
             in_micro = slice(micro * rows_per_micro, (micro + 1) * rows_per_micro)

@@ -63,7 +63,7 @@ def rope_cache(max_seq_len: int, head_dim: int, theta: float = 10000.0):
 # ---- Exercise 2.3: apply_rope ------------------------------------------------
 
 def apply_rope(x, cos, sin):
-    """Rotate each pair (x[..., j], x[..., j + D/2]) of x: (B, H, T, D) by its angle.
+    """Rotate each pair (x[..., j], x[..., j + D/2]) of x: (..., T, D) by its angle.
 
     Rotations make the dot product of a query at position m and a key at position n depend only on
     m - n, which is how attention learns relative order. cos, sin: (T, D/2).
