@@ -17,10 +17,10 @@ step 90 python3 -m minillada reversal --device cuda --no-progress --out "$R/reve
 # issues 5 and 8: training throughput and MFU, "gpu" preset, bf16 + torch.compile, MDM vs AR
 step 110 python3 -m benchmarks.train_throughput --device cuda --compile --out "$R"
 # issue 8: the prefix cache at gen_length 256, block 32, for a launch-bound and a compute-bound model
-step 150 python3 -m benchmarks.sampling_speed --device cuda --skip-toy --repeats 2 \
+step 130 python3 -m benchmarks.sampling_speed --device cuda --skip-toy --repeats 2 \
     --long-preset gpu 100m --long-batch 1 16 64 --out "$R"
 # issue 8: a model of about 100M parameters, bf16 + compile
-step 110 python3 -m benchmarks.train_throughput --device cuda --compile --preset 100m --out "$R"
+step 100 python3 -m benchmarks.train_throughput --device cuda --compile --preset 100m --out "$R"
 # a small model, eager against CUDA graphs (the reversal's shape of work)
 step 40 python3 -m benchmarks.train_throughput --device cuda --preset tiny --batch-size 128 \
     --seq-len 64 --out "$R"
