@@ -19,6 +19,8 @@ experiment uses it on a GPU, and ``benchmarks/train_throughput.py --cuda-graph``
 
 from __future__ import annotations
 
+import gc
+
 import torch
 import torch.nn as nn
 
@@ -48,6 +50,16 @@ def cuda_graphed(model: nn.Module, batch_shape: tuple, autocast=None) -> nn.Modu
         raise ValueError(f"CUDA graphs need the model on a CUDA device, it is on {device}")
     wrapper = _Forward(model).train()
     sample = torch.full(batch_shape, model.config.mask_id, dtype=torch.long, device=device)
-    with autocast or torch.autocast("cuda", enabled=False):
-        # three warm-up calls on a side stream, then one recorded forward and one recorded backward
-        return torch.cuda.make_graphed_callables(wrapper, (sample,))
+    # Graphs from an earlier run may still wait for Python's garbage collector; destroying one
+    # *during* a capture would invalidate the capture. So collect them now, and hold the
+    # collector off until the capture is done.
+    gc.collect()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with autocast or torch.autocast("cuda", enabled=False):
+            # three warm-up calls on a side stream, then one recorded forward and one backward
+            return torch.cuda.make_graphed_callables(wrapper, (sample,))
+    finally:
+        if collecting:
+            gc.enable()
