@@ -28,7 +28,7 @@ CHAPTERS = {
          "scores = q @ k^T / sqrt(D); if causal, fill the strict upper triangle with -inf; "
          "softmax over the last dim, then @ v"),
         (5, "minillada.model", "SwiGLU",
-         "gate, up = self.gate_up(x).chunk(2, dim=-1); then down(silu(gate) * up)"),
+         "down(silu(gate(x)) * up(x))"),
     ]),
     "03_masking": (3, "The forward process and the loss", [
         (1, "minillada.masking", "forward_process",

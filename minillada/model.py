@@ -177,21 +177,16 @@ class Attention(nn.Module):
 
 
 class SwiGLU(nn.Module):
-    """MLP(x) = W_down( silu(W_gate x) * W_up x ): a gated MLP, as in LLaMA and LLaDA.
-
-    W_gate and W_up are stored stacked in one (2 * hidden, C) matrix ``gate_up``, so both come from
-    one matrix multiplication (LLaDA's ``ff_proj`` does the same): rows 0..hidden-1 are W_gate,
-    the rest W_up.
-    """
+    """MLP(x) = W_down( silu(W_gate x) * W_up x ): a gated MLP, as in LLaMA and LLaDA."""
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
-        self.gate_up = nn.Linear(cfg.d_model, 2 * cfg.mlp_hidden, bias=False)
+        self.gate = nn.Linear(cfg.d_model, cfg.mlp_hidden, bias=False)
+        self.up = nn.Linear(cfg.d_model, cfg.mlp_hidden, bias=False)
         self.down = nn.Linear(cfg.mlp_hidden, cfg.d_model, bias=False)
 
     def forward(self, x):
-        gate, up = self.gate_up(x).chunk(2, dim=-1)     # each (..., hidden)
-        return self.down(F.silu(gate) * up)
+        return self.down(F.silu(self.gate(x)) * self.up(x))
 
 
 class Block(nn.Module):
