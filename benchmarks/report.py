@@ -49,7 +49,7 @@ def throughput() -> list[str]:
             continue
         mdm, ar = d["rows"]
         s = d["settings"]
-        mfu = "-" if mdm.get("MFU") is None else f"{_pct(mdm['MFU'])} / {_pct(ar['MFU'])}"
+        mfu = "-" if mdm.get("MFU") is None else f"{100 * mdm['MFU']:.1f}% / {100 * ar['MFU']:.1f}%"
         path = d.get("path") or ("compile" if d.get("compile") else "eager")
         out.append(f"| {_where(d)} | {mdm['preset']} ({mdm['params'] / 1e6:.1f}M) | {path} | "
                    f"{s['batch_size']} x {s['seq_len']} | {mdm['tokens_per_s']:,.0f} | "

@@ -9,7 +9,8 @@ One optimizer step, the whole idea:
 
 Everything else in this file is what makes that loop practical: AdamW, a learning-rate schedule
 (warmup then cosine, or LLaDA's warmup-stable-decay, Sec. 2.2), gradient clipping and
-accumulation, bf16 autocast on CUDA, optional ``torch.compile``, a progress bar, a periodic
+accumulation, bf16 autocast on CUDA, optional ``torch.compile`` or CUDA graphs (for small models,
+``cuda_graph.py``), a progress bar, a periodic
 validation bound with a sample, checkpoints that resume exactly, and data parallelism under
 ``torchrun``. The same loop trains the autoregressive baseline with ``objective="ar"``.
 
@@ -65,7 +66,7 @@ class TrainConfig:
     device: str = "auto"          # "auto", "cpu", "cuda", "cuda:1", ...
     bf16: bool = True             # autocast to bfloat16 on CUDA (ignored on CPU)
     compile: bool = False         # torch.compile the model
-    cuda_graph: bool = False      # CUDA: replay forward and backward as CUDA graphs (small models)
+    cuda_graph: bool = False      # replay forward and backward as CUDA graphs (ignored on CPU)
     progress: bool = True         # show a tqdm progress bar
 
     def __post_init__(self):
