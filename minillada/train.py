@@ -11,7 +11,8 @@ Everything else in this file is what makes that loop practical: AdamW, a learnin
 (warmup then cosine, or LLaDA's warmup-stable-decay, Sec. 2.2), gradient clipping and
 accumulation, bf16 autocast on CUDA, optional ``torch.compile`` or CUDA graphs (for small
 models, ``cuda_graph.py``), a progress bar, a periodic validation bound with a sample, checkpoints
-that resume exactly, and data parallelism under ``torchrun``. The same loop trains the autoregressive baseline with ``objective="ar"``.
+that resume exactly, and data parallelism under ``torchrun``. The same loop trains the
+autoregressive baseline with ``objective="ar"``.
 
 Reproducibility: the data order and the masks come from two ``torch.Generator`` objects whose
 states are saved in every checkpoint, so an interrupted and resumed run computes the same losses as
