@@ -251,7 +251,7 @@ def train_model(cfg: ReversalConfig, objective: str, tok, data, seq_len: int, ca
     """Build and train one model of the experiment ("mdm" or "ar"); returns (model, history).
     ``callback(model, step, record)``, if given, runs after every optimizer step."""
     from .model import ModelConfig, Transformer
-    from .train import TrainConfig, resolve_device, train
+    from .train import TrainConfig, train
 
     torch.manual_seed(cfg.seed)
     model = Transformer(ModelConfig(vocab_size=tok.vocab_size, mask_id=tok.mask_id,
@@ -261,7 +261,7 @@ def train_model(cfg: ReversalConfig, objective: str, tok, data, seq_len: int, ca
                             seq_len=seq_len, lr=cfg.lr, weight_decay=cfg.weight_decay,
                             warmup_steps=min(100, cfg.steps // 10), eval_every=0, save_every=0,
                             seed=cfg.seed, device=cfg.device, progress=cfg.progress,
-                            cuda_graph=cfg.cuda_graph and resolve_device(cfg.device).type == "cuda")
+                            cuda_graph=cfg.cuda_graph)     # ignored on the CPU
     history = train(model, data, train_cfg,
                     callback=None if callback is None else lambda s, r: callback(model, s, r))
     return model.eval(), history
