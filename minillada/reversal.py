@@ -75,10 +75,12 @@ class Task:
     name: str
     paired: list
     forward_only: list
+    phrasings: int | None = None      # use only the first n templates of each direction (ablation)
 
     @property
     def templates(self):
-        return TEMPLATES[self.name]
+        forward, reverse = TEMPLATES[self.name]
+        return forward[:self.phrasings], reverse[:self.phrasings]
 
     def training_sentences(self) -> list[str]:
         forward, reverse = self.templates
@@ -121,10 +123,13 @@ def made_up_words(n: int, rnd: random.Random, syllables=(2, 3), taken=None) -> l
 
 
 def make_task(task: str = "people", n_facts: int = 250, paired_fraction: float = 0.8,
-              seed: int = 0) -> Task:
-    """Facts generated from ``seed``; every made-up word belongs to exactly one fact."""
+              seed: int = 0, phrasings: int | None = None) -> Task:
+    """Facts generated from ``seed``; every made-up word belongs to exactly one fact.
+    ``phrasings``: write each fact in only the first n templates of each direction (None: all)."""
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    if phrasings is not None and phrasings < 1:
+        raise ValueError(f"phrasings must be a positive number of templates (or None), got {phrasings}")
     if not 0 <= paired_fraction < 1:
         raise ValueError(f"paired_fraction must be in [0, 1), got {paired_fraction}")
     n_test = n_facts - round(paired_fraction * n_facts)
@@ -142,7 +147,7 @@ def make_task(task: str = "people", n_facts: int = 250, paired_fraction: float =
         facts = [Fact(tuple(w[i] for w in words[:3]), tuple(w[i] for w in words[3:]))
                  for i in range(n_facts)]
     rnd.shuffle(facts)
-    return Task(task, paired=facts[n_test:], forward_only=facts[:n_test])
+    return Task(task, paired=facts[n_test:], forward_only=facts[:n_test], phrasings=phrasings)
 
 
 def build_data(task: Task, seq_len: int | None = None):
@@ -165,6 +170,7 @@ class ReversalConfig:
     task: str = "people"
     n_facts: int = 250
     paired_fraction: float = 0.8
+    phrasings: int | None = None  # None: every template of the task; 1: one phrasing per direction
     seed: int = 0
     steps: int = 1500
     batch_size: int = 128
@@ -267,16 +273,17 @@ def train_model(cfg: ReversalConfig, objective: str, tok, data, seq_len: int, ca
     return model.eval(), history
 
 
-def run(cfg: ReversalConfig) -> dict:
-    """Train the MDM and the AR model on the same data with the same recipe; evaluate both."""
+def run(cfg: ReversalConfig, objectives=("mdm", "ar")) -> dict:
+    """Train the MDM and the AR model on the same data with the same recipe; evaluate both.
+    ``objectives=("mdm",)`` trains the MDM alone (the ablations need no AR twin)."""
     import time
 
-    task = make_task(cfg.task, cfg.n_facts, cfg.paired_fraction, cfg.seed)
+    task = make_task(cfg.task, cfg.n_facts, cfg.paired_fraction, cfg.seed, cfg.phrasings)
     tok, data, seq_len = build_data(task)
     results = {"config": dict(vars(cfg)), "n_train_sentences": len(data),
                "n_test_facts": len(task.forward_only), "seq_len": seq_len,
                "accuracy": {}, "curves": {}, "train_seconds": {}, "examples": {}}
-    for objective in ("mdm", "ar"):
+    for objective in objectives:
         curve = results["curves"][objective] = []
 
         def on_step(model, step, record, curve=curve):

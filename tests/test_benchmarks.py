@@ -61,3 +61,15 @@ def test_readme_results_are_generated_from_the_json():
     block = text.split(report.START, 1)[1].split(report.END, 1)[0]
     assert block.strip() == report.markdown().strip(), "run: python -m benchmarks.report --write"
     assert "| 16 |" in block and "H100" in block
+
+
+def test_reversal_ablations_quick(tmp_path):
+    from benchmarks import reversal_ablations
+
+    rows = reversal_ablations.main(["--quick", "--only", "default", "one_phrasing", "--out",
+                                    str(tmp_path)])
+    data = json.loads((tmp_path / "reversal_ablations_quick.json").read_text())
+    assert data["rows"] == rows
+    assert [r["ablation"] for r in rows] == ["default", "one_phrasing"]
+    assert rows[0]["n_phrasings"] is None and rows[1]["n_phrasings"] == 1
+    assert all(0 <= r["mdm_reversed"] <= 1 and r["curve"][-1]["step"] == r["steps"] for r in rows)

@@ -37,11 +37,21 @@ def test_facts_use_disjoint_made_up_words():
     assert data.rows.shape == (len(t.training_sentences()), seq_len)
 
 
+def test_one_phrasing_keeps_the_first_template_of_each_direction():
+    t = make_task("people", n_facts=20, seed=0, phrasings=1)
+    assert t.templates == (TEMPLATES["people"][0][:1], TEMPLATES["people"][1][:1])
+    assert len(t.training_sentences()) == len(t.paired) * 2 + len(t.forward_only)
+    f = t.forward_only[0]
+    assert t.question(f, "reversed") == make_task("people", n_facts=20, seed=0).question(f, "reversed")
+
+
 def test_bad_task_settings():
     with pytest.raises(ValueError, match="task must be"):
         make_task("poems")
     with pytest.raises(ValueError, match="leaves no test fact"):
         make_task("people", n_facts=3, paired_fraction=0.9)
+    with pytest.raises(ValueError, match="phrasings"):
+        make_task("people", phrasings=0)
 
 
 def test_quick_run_writes_json_and_plots(tmp_path):
