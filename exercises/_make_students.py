@@ -111,8 +111,9 @@ def guide_source(folder: str) -> str:
     out = [f"# Chapter {number} exercises: {title}", "", textwrap.fill(INTROS[folder], 100), "",
            "How to work: write your code in `student.py` (each stub says which exercise it is), "
            "then run the step's tests; `python -m exercises.grade --chapter "
-           f"{folder}` scores the chapter. The notebook `notebooks/{folder[:2]}_*.ipynb` tells "
-           "the same story with the finished library.", ""]
+           f"{folder}` scores the chapter. Read the notebook `notebooks/{folder[:2]}_*.ipynb` "
+           "first: it derives every function below, writes it from scratch with a worked example "
+           "and checks it against the library.", ""]
     for step, module, name, hint in steps:
         obj = getattr(importlib.import_module(module), name)
         doc = (inspect.getdoc(obj) or "").split("\n")[0]
