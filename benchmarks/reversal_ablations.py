@@ -13,16 +13,20 @@ For each it records the final forward, reversed and infilling accuracy and the a
 writes ``benchmarks/results/reversal_ablations.json`` (notebook 07 reads it).
 
     python -m benchmarks.reversal_ablations [--seed 0] [--only one_phrasing ...] [--quick]
+
+The JSON is written after each run; ``--only`` replaces those rows and keeps the others.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from pathlib import Path
 
 from minillada.reversal import ReversalConfig, run
 
-from .common import print_table, write_json
+from .common import RESULTS, print_table, write_json
 
 ABLATIONS = {
     "default": ("the default run", {}),
@@ -41,28 +45,34 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="a tiny run for the test suite")
     ap.add_argument("--out", default=None, help="folder for the JSON (default benchmarks/results)")
     args = ap.parse_args(argv)
+    name = "reversal_ablations" if not args.quick else "reversal_ablations_quick"
     rows = []
-    for name in args.only:
-        description, changes = ABLATIONS[name]
+    for ablation in args.only:
+        description, changes = ABLATIONS[ablation]
         cfg = ReversalConfig(seed=args.seed, device=args.device, progress=False, **changes)
         if args.quick:
             cfg.n_facts, cfg.steps, cfg.eval_every, cfg.d_model, cfg.n_layers = 30, 10, 5, 32, 1
         t0 = time.perf_counter()
         r = run(cfg, objectives=("mdm",))
         acc = r["accuracy"]["mdm"]
-        rows.append({"ablation": name, "description": description, "seed": cfg.seed,
+        rows.append({"ablation": ablation, "description": description, "seed": cfg.seed,
                      "paired_fraction": cfg.paired_fraction, "n_phrasings": cfg.phrasings,
                      "weight_decay": cfg.weight_decay, "steps": cfg.steps,
                      "mdm_forward": acc["forward"], "mdm_reversed": acc["reversed"],
                      "mdm_infill": acc["infill"], "test_facts": r["n_test_facts"],
                      "curve": r["curves"]["mdm"], "wall_s": time.perf_counter() - t0})
         print_table(rows[-1:], [c for c in rows[-1] if c not in ("curve", "description")])
+        # written after every run (each takes minutes on a CPU), keeping the rows of the other
+        # ablations of this seed from an earlier call
+        path = (Path(args.out) if args.out else RESULTS) / f"{name}.json"
+        kept = [r for r in (json.loads(path.read_text())["rows"] if path.exists() else [])
+                if r["seed"] == args.seed and r["ablation"] not in {x["ablation"] for x in rows}]
+        all_rows = sorted(kept + rows, key=lambda r: list(ABLATIONS).index(r["ablation"]))
+        write_json(name, {"seed": args.seed, "device": str(args.device), "rows": all_rows}, args.out)
     columns = ["ablation", "mdm_forward", "mdm_reversed", "mdm_infill", "test_facts", "wall_s"]
     print()
-    print_table(rows, columns)
-    write_json("reversal_ablations" if not args.quick else "reversal_ablations_quick",
-               {"seed": args.seed, "device": str(args.device), "rows": rows}, args.out)
-    return rows
+    print_table(all_rows, columns)
+    return all_rows
 
 
 if __name__ == "__main__":

@@ -154,7 +154,10 @@ def build_data(task: Task, seq_len: int | None = None):
     """(tokenizer, training set, row length). Every sentence is one row padded with [EOS] to
     ``seq_len`` (default: the longest sentence plus one)."""
     sentences = task.training_sentences()
-    tok = WordTokenizer.train(" ".join(sentences))
+    # the questions' words too: without paired facts "called" never occurs in training, and the
+    # reversed question must still be asked (the vocabulary is sorted, so this moves no other id)
+    template_words = [t.format(L="", R="") for ts in TEMPLATES[task.name] for t in ts]
+    tok = WordTokenizer.train(" ".join(sentences + template_words))
     rows = [tok.encode(s) for s in sentences]
     longest = max(map(len, rows)) + 1
     if seq_len is not None and seq_len < longest:

@@ -73,3 +73,7 @@ def test_reversal_ablations_quick(tmp_path):
     assert [r["ablation"] for r in rows] == ["default", "one_phrasing"]
     assert rows[0]["n_phrasings"] is None and rows[1]["n_phrasings"] == 1
     assert all(0 <= r["mdm_reversed"] <= 1 and r["curve"][-1]["step"] == r["steps"] for r in rows)
+    # a later call with --only replaces its rows and keeps the others, in the table's order
+    again = reversal_ablations.main(["--quick", "--only", "no_paired", "--out", str(tmp_path)])
+    assert [r["ablation"] for r in again] == ["default", "no_paired", "one_phrasing"]
+    assert again[0] == rows[0]
