@@ -83,7 +83,7 @@ INTROS = {
         "keeps ids 0..3 for the special tokens `[PAD] [MASK] [BOS] [EOS]`, bytes at 4..259 and "
         "merges from 260. You write the three pieces of training; `BPETokenizer` does the rest."),
     "02_transformer": (
-        "LLaDA's mask predictor is a LLaMA-style Transformer (LLaDA Sec. 2.4, Table 5): RMSNorm, "
+        "LLaDA's mask predictor is a LLaMA-style Transformer (LLaDA Sec. 2.2, Table 5): RMSNorm, "
         "rotary position embeddings, SwiGLU, and attention. Its one difference from a GPT is the "
         "attention mask: a masked token must see the words on both sides, so attention is not "
         "causal. You write each part; the tests compare them with PyTorch and with the library."),

@@ -1,6 +1,6 @@
 """Chapter 2: the mask predictor, a Transformer that sees both sides.
 
-LLaDA's network (Nie et al. 2025, Sec. 2.4 and Table 5) is a LLaMA-style Transformer: token
+LLaDA's network (Nie et al. 2025, Sec. 2.2; Appendix B.2, Table 5) is a LLaMA-style Transformer: token
 embedding, rotary position embedding (RoPE, Su et al. 2021), pre-norm RMSNorm (Zhang & Sennrich
 2019), SwiGLU MLP (Shazeer 2020), an untied output head, and no time input: the fraction of masks in
 the input already tells the network how noisy it is (the MDLM/RADD observation, LLaDA Sec. 2.1).
