@@ -11,7 +11,8 @@ fraction of masks *is* t, which is why the reverse sampler reveals the same numb
 step (see ``sampling.py``).
 
 In training (LLaDA ``GUIDELINES.md``) each row draws its own ``t ~ U(0, 1)`` and uses
-``p_mask = (1 - eps) t + eps``, so that no row is left unmasked (eps = 1e-3). In SFT (Algorithm 2)
+``p_mask = (1 - eps) t + eps``, so that the loss weight 1/p_mask never exceeds 1/eps = 1000: a row
+whose t is near 0 would otherwise carry an unbounded weight (eps = 1e-3). In SFT (Algorithm 2)
 the prompt is never masked: only the answer is noised, and the model learns p(answer | prompt).
 
 :func:`mask_exactly` is the other way to corrupt a sequence: pick the number of masks ``l`` first,
