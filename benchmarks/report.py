@@ -119,8 +119,25 @@ def tokenizer() -> list[str]:
     return out
 
 
+def ablations() -> list[str]:
+    d = _load("reversal_ablations")
+    if d is None:
+        return []
+    out = [f"### What the reversal needs: ablations of the MDM ({_where(d)}, seed {d['seed']})",
+           "`python -m benchmarks.reversal_ablations`: the default run with one setting changed; "
+           "accuracy on the test facts; the last column is the reversed accuracy at steps 1000, 1250 and "
+           "1500. Run with one torch thread, so the default row can differ slightly from the two-thread "
+           "run above.", "",
+           "| ablation | forward | reversed | infill | reversed over training |", "|---|---|---|---|---|"]
+    for r in d["rows"]:
+        curve = " ".join(f"{_pct(c['reversed'])}@{c['step']}" for c in r["curve"] if c["step"] >= 1000)
+        out.append(f"| {r['ablation']}: {r['description']} | {_pct(r['mdm_forward'])} | "
+                   f"{_pct(r['mdm_reversed'])} | {_pct(r['mdm_infill'])} | {curve} |")
+    return out
+
+
 def markdown() -> str:
-    parts = [throughput(), sampling(), likelihood(), tokenizer()]
+    parts = [throughput(), sampling(), likelihood(), tokenizer(), ablations()]
     return "\n\n".join("\n".join(p) for p in parts if p).replace("\n\n\n", "\n\n") + "\n"
 
 
