@@ -91,8 +91,8 @@ def mutated_source(m: Mutant) -> str:
 
 def student_source(m: Mutant) -> str:
     """A chapter ``student.py`` whose exercises are the library's, one of them mutated."""
-    step_module = dict((name, module) for _, module, name, _ in CHAPTERS[m.folder][2])[m.step_name]
     reference = {name: module for _, module, name, _ in CHAPTERS[m.folder][2]}
+    step_module = reference[m.step_name]
     sources = [mutated_source(m)]
     if m.name != m.step_name:                      # a helper changed: rebuild the step around it
         if step_module != m.module:
