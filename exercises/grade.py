@@ -1,85 +1,313 @@
-"""The grader: run every exercise's tests, print a score per step and chapter, write results.json.
+"""The grader: score every exercise check, print a table per chapter, write results.json.
 
     python -m exercises.grade                        # grade your student.py files
     python -m exercises.grade --chapter 03_masking   # one chapter
     python -m exercises.grade --impl reference       # the library: full marks
 
-A step scores one point per test that passes. Student code that raises, returns nonsense or never
-returns only loses that test's point: each test runs under a time limit (``--timeout`` seconds).
+How it decides, and why you can trust it:
+
+1. **The manifest** (``_manifest.py``) lists every check of every step and its points. A check that
+   gives no verdict (its test is missing, its probe hung, crashed or exited) scores 0 with the
+   reason printed. The manifest also holds a fingerprint of each test file: edited tests are
+   reported, and the run counts as not graded (exit code 2).
+2. **Your code runs in child processes** (``_child.py``), one per chapter, each in its own process
+   group with a memory limit. The grader sends one check at a time and kills the whole group when
+   the check runs past its limit, then starts a fresh child for the next check. Import time counts.
+3. **Time limits are measured, not guessed**: before your code runs, the library's own solution
+   runs the same probes in the same kind of child on this machine; a check's limit is
+   ``max(--floor, --factor x the reference's time)``. A busy machine slows both alike.
+4. **The verdicts are decided here**, by the chapter's tests (pytest, in this process, which never
+   imports ``student.py``), from the JSON data your code returned.
+5. **results.json** is written by this process only, atomically, after every child is gone; it
+   matches the printed table. Exit code: 0 full marks, 1 graded with points lost, 2 not graded.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import select
+import signal
+import subprocess
 import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import pytest
 
 from ._spec import CHAPTERS
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 
 
-class Collector:
-    """A pytest plugin that records each test's step marker and outcome."""
+class GradingError(Exception):
+    """The grader could not produce an honest score (exit code 2)."""
 
-    def __init__(self):
-        self.step_of: dict[str, str] = {}
-        self.outcome: dict[str, str] = {}
-        self.message: dict[str, str] = {}
 
-    def pytest_collection_modifyitems(self, items):
-        for item in items:
-            marks = [m.name for m in item.iter_markers() if m.name.startswith("ex")]
-            if marks:
-                self.step_of[item.nodeid] = marks[0]
+# ---------------------------------------------------------------------------------------------
+# Running probes in a child process
+
+
+@dataclass
+class ChapterRun:
+    """The probe outcomes of one chapter: ``outcomes[check_id] = {"value": json} | {"error": why}``
+    and the seconds each probe took."""
+    outcomes: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
+    import_seconds: float | None = None
+
+
+class _Child:
+    """One child process (in its own process group) and the pipe it reports on."""
+
+    def __init__(self, folder: str, impl: str, workdir: str, memory_gb: float):
+        read_fd, write_fd = os.pipe()
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        self.log_path = Path(workdir) / f"{folder}-{impl}-{time.monotonic_ns()}.log"
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "exercises._child", folder, impl, str(write_fd), str(memory_gb)],
+            stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT, cwd=workdir, env=env,
+            pass_fds=(write_fd,), start_new_session=True)
+        os.close(write_fd)
+        self.fd, self.buffer = read_fd, b""
+
+    def send(self, check_id: str) -> bool:
+        try:
+            self.proc.stdin.write((check_id + "\n").encode())
+            self.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+
+    def receive(self, limit: float):
+        """The next JSON message, or "timeout" / "eof"."""
+        deadline = time.monotonic() + limit
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout"
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if not ready:
+                return "timeout"
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                return "eof"
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        try:
+            message = json.loads(line)
+        except ValueError:
+            return "garbled"
+        return message if isinstance(message, dict) else "garbled"
+
+    def why_it_ended(self) -> str:
+        """The child's exit status and the last line it printed."""
+        try:
+            code = self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        self.kill()
+        if code is None:
+            status = "closed its report channel"
+        elif code < 0:
+            status = f"was killed by signal {signal.Signals(-code).name}"
+            if -code == signal.SIGKILL:
+                status += " (out of memory?)"
+        else:
+            status = f"exited with code {code}"
+        tail = self.log_path.read_bytes()[-2000:].decode(errors="replace").strip().splitlines()
+        return status + (f"; its last output: {tail[-1][:200]}" if tail else "")
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)       # the child and all it started
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        for f in (self.proc.stdin, self.log):
+            try:
+                f.close()
+            except OSError:
+                pass
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+def run_chapter(folder: str, impl: str, check_ids: list[str], limits: dict, import_limit: float,
+                workdir: str, memory_gb: float = 4.0) -> ChapterRun:
+    """Run the probes ``check_ids`` of one chapter in child processes, each under ``limits[id]``
+    seconds; a child that hangs, dies or exits is replaced by a fresh one for the next check."""
+    run, child = ChapterRun(), None
+    for check_id in check_ids:
+        if child is None:
+            child = _Child(folder, impl, workdir, memory_gb)
+            hello = child.receive(import_limit)
+            problem = None
+            if hello == "timeout":
+                problem = (f"importing student.py took longer than {import_limit:.0f} s "
+                           "(a loop at import time?)")
+            elif not isinstance(hello, dict) or "ready" not in hello:
+                problem = ("student.py could not be imported: " + hello["import_error"]
+                           if isinstance(hello, dict) and "import_error" in hello
+                           else "the process importing student.py " + child.why_it_ended())
+            if problem is not None:
+                child.kill()
+                for rest in check_ids[check_ids.index(check_id):]:
+                    run.outcomes[rest] = {"error": problem}
+                return run
+            run.import_seconds = hello["ready"]
+        t0 = time.monotonic()
+        message = child.receive(limits[check_id]) if child.send(check_id) else "eof"
+        if isinstance(message, dict) and message.get("check") == check_id and (
+                "value" in message or "error" in message):
+            run.seconds[check_id] = time.monotonic() - t0
+            if "error" in message:
+                run.outcomes[check_id] = {"error": str(message["error"])}
+            else:
+                run.outcomes[check_id] = {"value": message["value"]}
+            continue
+        if message == "timeout":
+            why = (f"ran longer than its limit of {limits[check_id]:.0f} s and was stopped "
+                   "(an endless loop?)")
+            child.kill()
+        elif message == "eof":
+            why = "the process running your code " + child.why_it_ended() + " before reporting"
+        else:
+            why = "the process running your code sent an unreadable report"
+            child.kill()
+        run.outcomes[check_id] = {"error": why}
+        child = None
+    if child is not None:
+        child.kill()
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# Judging in this process
+
+
+class _Judge:
+    """A pytest plugin: hands each test the decoded probe result, records each verdict."""
+
+    def __init__(self, outcomes: dict):
+        self.outcomes = outcomes            # (folder, check id) -> {"value": decoded} | {"error"}
+        self.verdict: dict = {}             # (folder, check id) -> (passed, message)
+
+    def pytest_configure(self, config):
+        config.exercise_results = self.outcomes
 
     def pytest_runtest_logreport(self, report):
-        """A test's outcome is its call's, unless a setup, call or teardown failed first."""
-        if self.outcome.get(report.nodeid) == "failed":
-            return
-        if report.failed or report.when == "call":
-            self.outcome[report.nodeid] = report.outcome
+        path, _, name = report.nodeid.partition("::")
+        key = (Path(path).parent.name, name)
+        if report.failed or (report.when == "call" and key not in self.verdict):
             if report.failed:
                 crash = getattr(report.longrepr, "reprcrash", None)
                 text = crash.message if crash is not None else str(report.longrepr)
-                self.message[report.nodeid] = " ".join(text.split())[:200] or "failed"
+                self.verdict[key] = (False, " ".join(text.split())[:300] or "failed")
+            elif key not in self.verdict:
+                self.verdict[key] = (report.passed, "" if report.passed else report.outcome)
 
 
-def grade(impl: str = "student", chapters=None, timeout: float = 30.0, out=None,
-          verbose: bool = True) -> dict:
-    """Run the tests and return {"impl", "steps": [...], "score", "max_score"}."""
-    chapters = chapters or list(CHAPTERS)
+def judge(folders: list[str], outcomes: dict) -> dict:
+    """Run the chapters' tests (in this process) on the probe outcomes; returns the verdicts."""
+    import pytest
+
+    from ._checks import decode
+    decoded = {}
+    for key, outcome in outcomes.items():
+        if "value" in outcome:
+            try:
+                decoded[key] = {"value": decode(json.loads(outcome["value"]))}
+            except (ValueError, TypeError, KeyError, AttributeError) as e:
+                decoded[key] = {"error": f"the result could not be read back: {e}"}
+        else:
+            decoded[key] = outcome
+    plugin = _Judge(decoded)
+    files = [str(p) for f in folders for p in sorted((HERE / f).glob("test_*.py"))]
+    if files:
+        args = files + ["-p", "no:cacheprovider", "-p", "no:terminal", "-o", "addopts=",
+                        "--rootdir", str(ROOT)]
+        code = pytest.main(args, plugins=[plugin])
+        if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR,
+                    pytest.ExitCode.INTERRUPTED):
+            raise GradingError(f"pytest could not run the exercise tests (exit code {code})")
+    return plugin.verdict
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole run
+
+
+def grade(impl: str = "student", chapters=None, floor: float = 10.0, factor: float = 20.0,
+          memory_gb: float = 4.0, out=None, verbose: bool = True) -> dict:
+    """Grade ``impl`` and return {"impl", "steps": [...], "score", "max_score", ...}; writes
+    ``out`` (atomically) when given. Raises GradingError when no honest score can be given."""
+    from ._manifest import CHECKS, modified_test_files
+
+    chapters = list(chapters or CHAPTERS)
     for c in chapters:
         if c not in CHAPTERS:
-            raise ValueError(f"unknown chapter {c!r}; choose from {list(CHAPTERS)}")
-    collector = Collector()
-    args = [str(HERE / c) for c in chapters] + [
-        f"--impl={impl}", f"--ex-timeout={timeout}", "-p", "no:cacheprovider",
-        "-p", "no:terminal", "-o", "addopts=", "--rootdir", str(HERE.parent)]
-    code = pytest.main(args, plugins=[collector])
-    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR,
-                pytest.ExitCode.NO_TESTS_COLLECTED):
-        raise RuntimeError(f"pytest could not run the exercise tests (exit code {code})")
+            raise GradingError(f"unknown chapter {c!r}; choose from {list(CHAPTERS)}")
+    if out is not None and Path(out).exists():
+        Path(out).unlink()                  # a stale or planted file never outlives this run
+    t_start = time.monotonic()
+    modified = modified_test_files(chapters)
+    outcomes, reference_seconds = {}, {}
+    with tempfile.TemporaryDirectory(prefix="grade-") as workdir:
+        for folder in chapters:
+            ids = [cid for step_checks in CHECKS[folder].values() for cid, _ in step_checks]
+            if verbose:
+                print(f"grading {folder}: {len(ids)} checks ...", flush=True)
+            ref = run_chapter(folder, "reference", ids, dict.fromkeys(ids, 600.0), 600.0, workdir,
+                              memory_gb)
+            failing = {cid: o["error"] for cid, o in ref.outcomes.items() if "error" in o}
+            if failing:
+                cid, why = next(iter(failing.items()))
+                raise GradingError(f"the library's own solution fails probe {folder}::{cid} on "
+                                   f"this machine ({why}); the limits cannot be calibrated")
+            limits = {cid: max(floor, factor * ref.seconds[cid]) for cid in ids}
+            reference_seconds[folder] = sum(ref.seconds.values()) + ref.import_seconds
+            import_limit = max(3 * floor, 5 * ref.import_seconds)
+            run = ref if impl == "reference" else run_chapter(folder, impl, ids, limits,
+                                                              import_limit, workdir, memory_gb)
+            outcomes.update({(folder, cid): o for cid, o in run.outcomes.items()})
+    verdicts = judge(chapters, outcomes)
     steps = []
     for folder in chapters:
-        number, title, spec_steps = CHAPTERS[folder]
+        number, _title, spec_steps = CHAPTERS[folder]
         for step, _module, name, _ in spec_steps:
-            marker = f"ex{number}_{step}"
-            tests = [t for t, m in collector.step_of.items() if m == marker]
-            passed = sum(collector.outcome.get(t) == "passed" for t in tests)
-            steps.append({"name": f"Exercise {number}.{step}: {name}", "chapter": folder,
-                          "marker": marker, "score": passed, "max_score": len(tests),
-                          "failures": [collector.message.get(t, "did not run") for t in tests
-                                       if collector.outcome.get(t) != "passed"]})
+            key = f"{number}.{step}"
+            checks = []
+            for cid, points in CHECKS[folder].get(key, []):
+                passed, message = verdicts.get((folder, cid), (False, None))
+                if message is None:
+                    message = (f"the check {cid} is missing from the tests of {folder}"
+                               if (folder, cid) in outcomes else "did not run")
+                checks.append({"check": cid, "points": points, "passed": passed,
+                               "message": message})
+            steps.append({"name": f"Exercise {key}: {name}", "chapter": folder,
+                          "marker": f"ex{number}_{step}", "checks": checks,
+                          "score": sum(c["points"] for c in checks if c["passed"]),
+                          "max_score": sum(c["points"] for c in checks),
+                          "failures": [f"{c['check']}: {c['message']}" for c in checks
+                                       if not c["passed"]]})
     result = {"impl": impl, "steps": steps, "score": sum(s["score"] for s in steps),
-              "max_score": sum(s["max_score"] for s in steps)}
+              "max_score": sum(s["max_score"] for s in steps),
+              "tests_modified": modified, "graded": not modified,
+              "seconds": round(time.monotonic() - t_start, 1),
+              "reference_seconds": {k: round(v, 2) for k, v in reference_seconds.items()}}
     if verbose:
         print(report(result))
     if out is not None:
-        Path(out).write_text(json.dumps(result, indent=1))
+        tmp = Path(out).with_name(Path(out).name + ".tmp")
+        tmp.write_text(json.dumps(result, indent=1))
+        os.replace(tmp, out)
         if verbose:
             print(f"wrote {out}")
     return result
@@ -96,10 +324,16 @@ def report(result: dict) -> str:
             mark = "ok " if s["score"] == s["max_score"] else "   "
             lines.append(f"  {mark} {s['name']:<48} {s['score']:>2}/{s['max_score']:<2}  "
                          f"(pytest exercises/{folder} -m {s['marker']})")
-            if s["failures"]:
-                lines.append(f"        first failure: {s['failures'][0]}")
+            for failure in s["failures"][:2]:
+                lines.append(f"        {failure[:160]}")
+            if len(s["failures"]) > 2:
+                lines.append(f"        ... and {len(s['failures']) - 2} more")
     pct = 100 * result["score"] / max(result["max_score"], 1)
     lines.append(f"\nTotal: {result['score']}/{result['max_score']} ({pct:.0f}%)")
+    if result["tests_modified"]:
+        lines.append("NOT GRADED: these test files differ from the manifest, so the score above "
+                     "cannot be trusted: " + ", ".join(result["tests_modified"])
+                     + " (restore them, e.g. with git checkout)")
     return "\n".join(lines)
 
 
@@ -107,13 +341,22 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--impl", choices=["student", "reference"], default="student")
     ap.add_argument("--chapter", action="append", help="a chapter folder, e.g. 03_masking")
-    ap.add_argument("--timeout", type=float, default=30.0, help="seconds per test")
+    ap.add_argument("--floor", type=float, default=10.0,
+                    help="the smallest time limit of a check, in seconds (default 10)")
+    ap.add_argument("--factor", type=float, default=20.0,
+                    help="a check's limit is this many times the reference's time (default 20)")
+    ap.add_argument("--memory-gb", type=float, default=4.0,
+                    help="address-space limit of the processes running your code (0: none)")
     ap.add_argument("--out", default="results.json", help="where to write the scores")
     args = ap.parse_args(argv)
     try:
-        result = grade(args.impl, args.chapter, args.timeout, args.out)
-    except ValueError as e:
-        print(f"exercises.grade: error: {e}", file=sys.stderr)
+        if args.floor <= 0 or args.factor <= 0:
+            raise GradingError("--floor and --factor must be positive")
+        result = grade(args.impl, args.chapter, args.floor, args.factor, args.memory_gb, args.out)
+    except GradingError as e:
+        print(f"exercises.grade: not graded: {e}", file=sys.stderr)
+        return 2
+    if not result["graded"]:
         return 2
     return 0 if result["score"] == result["max_score"] else 1
 

@@ -1,100 +1,184 @@
-"""Chapter 2: the Transformer's parts. Run: pytest exercises/02_transformer [-m ex2_3]"""
+"""Chapter 2: the Transformer's parts. Run: pytest exercises/02_transformer [-m ex2_3]
+
+Each check is a probe (runs your code, returns data) and a judge (the test, asserts on that data);
+see ``exercises/_checks.py``. Inputs come from seeded generators, so the judge rebuilds them.
+"""
 
 import math
 
-import pytest
 import torch
 import torch.nn.functional as F
 
+from exercises._checks import check
 from minillada import ModelConfig
 from minillada import model as lib
 
 
-@pytest.mark.ex2_1
-def test_rmsnorm_formula(ex):
-    torch.manual_seed(0)
+def randn(*shape, seed=0, scale=1.0):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed)) * scale
+
+
+# ---- 2.1 RMSNorm --------------------------------------------------------------------------------
+
+def probe_rmsnorm_formula(ex):
     norm = ex.RMSNorm(8, eps=1e-5)
     with torch.no_grad():
-        norm.weight.copy_(torch.randn(8))
-    x = torch.randn(3, 5, 8)
-    want = x / torch.sqrt(x.pow(2).mean(-1, keepdim=True) + 1e-5) * norm.weight
-    assert torch.allclose(norm(x), want, atol=1e-5)
+        norm.weight.copy_(randn(8, seed=1))
+    return {"out": norm(randn(3, 5, 8)), "tiny": norm(randn(2, 8, seed=2, scale=3e-3)),
+            "params": [name for name, _ in norm.named_parameters()]}
 
 
-@pytest.mark.ex2_1
-def test_rmsnorm_keeps_dtype_and_scale_invariance(ex):
+def rms_want(x, weight, eps=1e-5):
+    return x / torch.sqrt(x.pow(2).mean(-1, keepdim=True) + eps) * weight
+
+
+@check("2.1", probe_rmsnorm_formula)
+def test_rmsnorm_formula(got):
+    """x / sqrt(mean(x^2 over the last dim) + eps) * weight, with eps inside the square root (an
+    input of size 0.003 shows the difference), and one learned parameter, `weight`"""
+    w = randn(8, seed=1)
+    assert got["params"] == ["weight"]
+    assert torch.allclose(got["out"], rms_want(randn(3, 5, 8), w), rtol=1e-5, atol=1e-6)
+    assert torch.allclose(got["tiny"], rms_want(randn(2, 8, seed=2, scale=3e-3), w), rtol=1e-4,
+                          atol=1e-6)
+
+
+def probe_rmsnorm_dtypes(ex):
     norm = ex.RMSNorm(16)
-    x = torch.randn(2, 16)
-    assert torch.allclose(norm(x), norm(100 * x), atol=1e-4)           # scale does not matter
-    assert norm.to(torch.bfloat16)(x.bfloat16()).dtype == torch.bfloat16
-    assert norm(x).shape == x.shape
+    x = randn(2, 16, seed=3)
+    big = (randn(2, 16, seed=4) * 300).half()                     # x^2 overflows in float16
+    return {"x": norm(x), "x100": norm(100 * x), "bf16": norm.to(torch.bfloat16)(x.bfloat16()),
+            "fp16": norm.to(torch.float16)(big)}
 
 
-@pytest.mark.ex2_2
-def test_rope_cache_values(ex):
-    cos, sin = ex.rope_cache(10, 8, theta=10000.0)
-    assert cos.shape == sin.shape == (10, 4)
+@check("2.1", probe_rmsnorm_dtypes)
+def test_rmsnorm_keeps_dtype_and_scale_invariance(got):
+    """scaling x does not change the output; the output has x's dtype and shape; the arithmetic is
+    done in float32 (a float16 input of size ~300 must not overflow when squared)"""
+    assert got["x"].shape == (2, 16) and got["x"].dtype == torch.float32
+    assert torch.allclose(got["x"], got["x100"], atol=1e-4)
+    assert got["bf16"].dtype == torch.bfloat16 and got["fp16"].dtype == torch.float16
+    big = (randn(2, 16, seed=4) * 300).half().float()
+    assert torch.isfinite(got["fp16"]).all(), "inf/nan: x^2 was computed in float16"
+    assert torch.allclose(got["fp16"].float(), rms_want(big, 1.0), rtol=2e-3, atol=2e-3)
+
+
+# ---- 2.2 rope_cache -----------------------------------------------------------------------------
+
+def probe_rope_cache(ex):
+    return {"default": ex.rope_cache(10, 8, theta=10000.0), "theta100": ex.rope_cache(6, 4, theta=100.0)}
+
+
+@check("2.2", probe_rope_cache)
+def test_rope_cache_values(got):
+    """returns (cos, sin), each (positions, head_dim / 2) in float32; pair j at position p turns by
+    the angle p * theta^(-2j / D); theta is honoured (theta = 100 as well as 10000)"""
+    cos, sin = got["default"]
+    assert cos.shape == sin.shape == (10, 4) and cos.dtype == sin.dtype == torch.float32
     assert torch.allclose(cos[0], torch.ones(4)) and torch.allclose(sin[0], torch.zeros(4))
-    # pair j at position p turns by p * theta^(-2j / D)
     assert math.isclose(float(sin[3, 1]), math.sin(3 * 10000 ** (-2 / 8)), rel_tol=1e-5)
     want_cos, want_sin = lib.rope_cache(10, 8)
     assert torch.allclose(cos, want_cos, atol=1e-6) and torch.allclose(sin, want_sin, atol=1e-6)
+    cos, sin = got["theta100"]
+    angles = torch.arange(6.0)[:, None] * 100.0 ** (-torch.arange(0, 4, 2) / 4)
+    assert torch.allclose(cos, angles.cos(), atol=1e-6) and torch.allclose(sin, angles.sin(), atol=1e-6)
 
 
-@pytest.mark.ex2_3
-def test_rope_is_a_rotation(ex):
+# ---- 2.3 apply_rope -----------------------------------------------------------------------------
+
+def probe_rope_rotation(ex):
     cos, sin = lib.rope_cache(12, 8)
-    x = torch.randn(2, 3, 12, 8)
-    y = ex.apply_rope(x, cos, sin)
-    assert y.shape == x.shape
+    x = randn(2, 3, 12, 8, seed=5)
+    return {"y": ex.apply_rope(x, cos, sin), "bf16": ex.apply_rope(x.bfloat16(), cos, sin)}
+
+
+@check("2.3", probe_rope_rotation)
+def test_rope_is_a_rotation(got):
+    """rotates the pairs (x[..., j], x[..., j + D/2]) (halves, not interleaved): lengths are kept,
+    position 0 is unchanged, the result equals the library's; a bfloat16 x gives a bfloat16 result"""
+    cos, sin = lib.rope_cache(12, 8)
+    x = randn(2, 3, 12, 8, seed=5)
+    y = got["y"]
+    assert y.shape == x.shape and y.dtype == x.dtype
     assert torch.allclose(y.norm(dim=-1), x.norm(dim=-1), atol=1e-5)    # rotations keep length
     assert torch.allclose(y[:, :, 0], x[:, :, 0], atol=1e-6)              # position 0: angle 0
     assert torch.allclose(y, lib.apply_rope(x, cos, sin), atol=1e-6)
+    assert got["bf16"].dtype == torch.bfloat16
 
 
-@pytest.mark.ex2_3
-def test_rope_scores_depend_on_relative_position(ex):
+def probe_rope_relative(ex):
     cos, sin = lib.rope_cache(16, 8)
-    q, k = torch.randn(8), torch.randn(8)
-
-    def score(m, n):
-        qs = ex.apply_rope(q.expand(1, 1, 16, 8), cos, sin)[0, 0, m]
-        ks = ex.apply_rope(k.expand(1, 1, 16, 8), cos, sin)[0, 0, n]
-        return float(qs @ ks)
-
-    assert math.isclose(score(5, 2), score(13, 10), rel_tol=1e-4, abs_tol=1e-5)
-    assert not math.isclose(score(5, 2), score(5, 4), rel_tol=1e-3)
+    q, k = randn(8, seed=6), randn(8, seed=7)
+    qs = ex.apply_rope(q.expand(1, 1, 16, 8), cos, sin)[0, 0]
+    ks = ex.apply_rope(k.expand(1, 1, 16, 8), cos, sin)[0, 0]
+    return qs @ ks.T                                                   # (16, 16) scores
 
 
-@pytest.mark.ex2_4
-@pytest.mark.parametrize("causal", [False, True])
-def test_attention_matches_torch(ex, causal):
-    q, k, v = torch.randn(3, 2, 4, 7, 8).unbind(0)
-    want = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
-    assert torch.allclose(ex.attention(q, k, v, causal=causal), want, atol=1e-5)
+@check("2.3", probe_rope_relative)
+def test_rope_scores_depend_on_relative_position(got):
+    """the score of query position m and key position n depends on m - n only"""
+    assert math.isclose(float(got[5, 2]), float(got[13, 10]), rel_tol=1e-4, abs_tol=1e-5)
+    assert not math.isclose(float(got[5, 2]), float(got[5, 4]), rel_tol=1e-3)
 
 
-@pytest.mark.ex2_4
-def test_causal_attention_looks_left_only(ex):
-    q, k, v = torch.randn(3, 1, 1, 5, 4).unbind(0)
-    out = ex.attention(q, k, v, causal=True)
-    assert torch.allclose(out[..., 0, :], v[..., 0, :], atol=1e-6)     # position 0 sees itself only
+# ---- 2.4 attention ------------------------------------------------------------------------------
+
+def qkv(seed, *shape):
+    return randn(3, *shape, seed=seed).unbind(0)
+
+
+def probe_attention(ex, causal):
+    return ex.attention(*qkv(8, 2, 4, 7, 8), causal=causal)
+
+
+@check("2.4", probe_attention, params=[False, True])
+def test_attention_matches_torch(got, param):
+    """softmax(q k^T / sqrt(D)) v over the last dim, with the causal triangle when causal=True:
+    equals torch's scaled_dot_product_attention"""
+    want = F.scaled_dot_product_attention(*qkv(8, 2, 4, 7, 8), is_causal=param)
+    assert got.shape == want.shape
+    assert torch.allclose(got, want, atol=1e-5)
+
+
+def probe_causal(ex):
+    q, k, v = qkv(9, 1, 1, 5, 4)
     v2 = v.clone()
     v2[..., 4, :] += 10                                                # change the last value
-    out2 = ex.attention(q, k, v2, causal=True)
-    assert torch.allclose(out[..., :4, :], out2[..., :4, :], atol=1e-6)
-    full = ex.attention(q, k, v2, causal=False)
-    assert not torch.allclose(full[..., 0, :], out[..., 0, :], atol=1e-3)
+    return {"out": ex.attention(q, k, v, causal=True), "out2": ex.attention(q, k, v2, causal=True),
+            "full": ex.attention(q, k, v2, causal=False)}
 
 
-@pytest.mark.ex2_5
-def test_swiglu_matches_library(ex):
-    cfg = ModelConfig(vocab_size=10, mask_id=1, d_model=16, n_heads=2)
+@check("2.4", probe_causal)
+def test_causal_attention_looks_left_only(got):
+    """causal: position 0 sees only itself, and changing the last value changes no earlier output;
+    causal=False attends to every position"""
+    _, _, v = qkv(9, 1, 1, 5, 4)
+    assert torch.allclose(got["out"][..., 0, :], v[..., 0, :], atol=1e-6)
+    assert torch.allclose(got["out"][..., :4, :], got["out2"][..., :4, :], atol=1e-6)
+    assert not torch.allclose(got["full"][..., 0, :], got["out"][..., 0, :], atol=1e-3)
+
+
+# ---- 2.5 SwiGLU ---------------------------------------------------------------------------------
+
+CFG = ModelConfig(vocab_size=10, mask_id=1, d_model=16, n_heads=2)
+
+
+def reference_swiglu():
     torch.manual_seed(0)
-    ref = lib.SwiGLU(cfg)
-    mine = ex.SwiGLU(cfg)
-    mine.load_state_dict(ref.state_dict())
-    x = torch.randn(2, 3, 16)
-    assert torch.allclose(mine(x), ref(x), atol=1e-6)
-    want = ref.down(F.silu(ref.gate(x)) * ref.up(x))
-    assert torch.allclose(mine(x), want, atol=1e-6)
+    return lib.SwiGLU(CFG)
+
+
+def probe_swiglu(ex):
+    mine = ex.SwiGLU(CFG)
+    mine.load_state_dict(reference_swiglu().state_dict())
+    return mine(randn(2, 3, 16, seed=10))
+
+
+@check("2.5", probe_swiglu)
+def test_swiglu_matches_library(got):
+    """down(silu(gate(x)) * up(x)) with the library's weights"""
+    ref, x = reference_swiglu(), randn(2, 3, 16, seed=10)
+    with torch.no_grad():
+        want = ref.down(F.silu(ref.gate(x)) * ref.up(x))
+    assert got.shape == want.shape
+    assert torch.allclose(got, want, atol=1e-6)

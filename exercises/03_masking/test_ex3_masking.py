@@ -1,25 +1,40 @@
-"""Chapter 3: the forward process and the loss. Run: pytest exercises/03_masking [-m ex3_1]"""
+"""Chapter 3: the forward process and the loss. Run: pytest exercises/03_masking [-m ex3_1]
+
+Each check is a probe (runs your code, returns data) and a judge (the test, asserts on that data);
+see ``exercises/_checks.py``.
+"""
 
 import math
 
-import pytest
 import torch
 import torch.nn.functional as F
 
+from exercises._checks import check, patched, raises
 from exercises._helpers import tiny_model
-from exercises._impl import home_module
 
 MASK = 1
 
 
+def seeded(seed):
+    return torch.Generator().manual_seed(seed)
+
+
 def clean(B=4, T=12, seed=0):
-    return torch.randint(4, 16, (B, T), generator=torch.Generator().manual_seed(seed))
+    return torch.randint(4, 16, (B, T), generator=seeded(seed))
 
 
-@pytest.mark.ex3_1
-def test_forward_process_outputs(ex):
+# ---- 3.1 forward_process -------------------------------------------------------------------------
+
+def probe_forward_process_outputs(ex):
+    return ex.forward_process(clean(), MASK, generator=seeded(0))
+
+
+@check("3.1", probe_forward_process_outputs)
+def test_forward_process_outputs(got):
+    """returns (xt, masked, p_mask), each (B, T): xt is x0 with [MASK] where masked (bool);
+    p_mask is one rate per row, at least eps"""
+    xt, masked, p_mask = got
     x0 = clean()
-    xt, masked, p_mask = ex.forward_process(x0, MASK, generator=torch.Generator().manual_seed(0))
     assert xt.shape == masked.shape == p_mask.shape == x0.shape
     assert masked.dtype == torch.bool and xt.dtype == torch.long
     assert torch.equal(xt, torch.where(masked, MASK, x0))
@@ -27,73 +42,187 @@ def test_forward_process_outputs(ex):
     assert torch.allclose(p_mask, p_mask[:, :1].expand_as(p_mask))    # one rate per row
 
 
-@pytest.mark.ex3_1
-def test_forward_process_rates(ex):
+def probe_forward_process_rates(ex):
     x0 = clean(B=2, T=20000)
-    _, all_masked, _ = ex.forward_process(x0, MASK, t=1.0, eps=0.0)
-    _, none_masked, _ = ex.forward_process(x0, MASK, t=0.0, eps=0.0)
-    assert all_masked.all() and not none_masked.any()
-    g = torch.Generator().manual_seed(1)
-    _, masked, p_mask = ex.forward_process(x0, MASK, t=torch.tensor([0.25, 0.75]), eps=0.1,
-                                           generator=g)
+    return {"t1": ex.forward_process(x0, MASK, t=1.0, eps=0.0)[1],
+            "t0": ex.forward_process(x0, MASK, t=0.0, eps=0.0)[1],
+            "rows": ex.forward_process(x0, MASK, t=torch.tensor([0.25, 0.75]), eps=0.1,
+                                       generator=seeded(1))}
+
+
+@check("3.1", probe_forward_process_rates)
+def test_forward_process_rates(got):
+    """t = 1 (eps 0) masks everything and t = 0 nothing; a (B,) tensor t gives row b the rate
+    p_mask = (1 - eps) t_b + eps, and about that fraction of the row is masked"""
+    assert got["t1"].all() and not got["t0"].any()
+    _, masked, p_mask = got["rows"]
     assert torch.allclose(p_mask[:, 0], torch.tensor([0.9 * 0.25 + 0.1, 0.9 * 0.75 + 0.1]))
-    rate = masked.float().mean(dim=1)
-    assert torch.allclose(rate, p_mask[:, 0], atol=0.02)               # about p_mask of each row
+    assert torch.allclose(masked.float().mean(dim=1), p_mask[:, 0], atol=0.02)
 
 
-@pytest.mark.ex3_1
-def test_forward_process_draws_t_per_row_and_is_seeded(ex):
+def probe_forward_process_seeded(ex):
     x0 = clean(B=200, T=50)
-    a = ex.forward_process(x0, MASK, generator=torch.Generator().manual_seed(3))
-    b = ex.forward_process(x0, MASK, generator=torch.Generator().manual_seed(3))
+    return [ex.forward_process(x0, MASK, generator=seeded(3)),
+            ex.forward_process(x0, MASK, generator=seeded(3)),
+            ex.forward_process(x0, MASK, generator=seeded(4))]
+
+
+@check("3.1", probe_forward_process_seeded)
+def test_forward_process_draws_t_per_row_and_is_seeded(got):
+    """draws t ~ U(0, 1) per row, and every random number from `generator`: the same seed gives the
+    same masks, another seed other masks"""
+    a, b, c = got
     assert all(torch.equal(u, v) for u, v in zip(a, b))
+    assert not torch.equal(a[1], c[1])
     t = a[2][:, 0]
-    assert t.std() > 0.2 and 0.35 < float(t.mean()) < 0.65              # t ~ U(0, 1) per row
+    assert t.std() > 0.2 and 0.35 < float(t.mean()) < 0.65
 
 
-@pytest.mark.ex3_2
-def test_prompt_mask(ex):
-    got = ex.prompt_mask([1, 3, 0], (3, 4), "cpu")
+def sft_rows():
+    x0 = clean(B=3, T=10, seed=5)
+    x0[1, 7] = MASK                                 # a [MASK] already in the data: not a target
+    return x0
+
+
+def probe_forward_process_sft(ex):
+    return {"all": ex.forward_process(sft_rows(), MASK, t=1.0, eps=0.0, prompt_lengths=[2, 4, 0]),
+            "half": ex.forward_process(clean(B=64, T=40, seed=6), MASK, t=0.5,
+                                       prompt_lengths=torch.full((64,), 10), generator=seeded(7))}
+
+
+@check("3.1", probe_forward_process_sft)
+def test_forward_process_protects_the_prompt(got):
+    """with prompt_lengths, the first prompt_lengths[b] tokens of row b are never masked (SFT); a
+    [MASK] already in x0 is never a target"""
+    xt, masked, _ = got["all"]
+    want = torch.arange(10)[None, :] >= torch.tensor([2, 4, 0])[:, None]
+    want[1, 7] = False
+    assert torch.equal(masked, want)
+    assert torch.equal(xt, torch.where(want, MASK, sft_rows()))
+    _, masked, _ = got["half"]
+    assert not masked[:, :10].any() and 0.4 < masked[:, 10:].float().mean() < 0.6
+
+
+# ---- 3.2 prompt_mask -----------------------------------------------------------------------------
+
+def probe_prompt_mask(ex):
+    return [ex.prompt_mask([1, 3, 0], (3, 4), "cpu"), ex.prompt_mask(torch.tensor([4]), (1, 4), "cpu")]
+
+
+@check("3.2", probe_prompt_mask)
+def test_prompt_mask(got):
+    """bool (B, T), True at positions j < prompt_lengths[b]; lengths may be a list or a tensor"""
     want = torch.tensor([[1, 0, 0, 0], [1, 1, 1, 0], [0, 0, 0, 0]], dtype=torch.bool)
-    assert got.dtype == torch.bool and torch.equal(got, want)
-    assert ex.prompt_mask(torch.tensor([4]), (1, 4), "cpu").all()
+    assert got[0].dtype == torch.bool and torch.equal(got[0], want)
+    assert got[1].dtype == torch.bool and got[1].shape == (1, 4) and got[1].all()
 
 
-@pytest.mark.ex3_2
-def test_prompt_mask_rejects_bad_lengths(ex):
-    with pytest.raises(ValueError):
-        ex.prompt_mask([1, 2], (3, 4), "cpu")          # one length per row
-    with pytest.raises(ValueError):
-        ex.prompt_mask([5], (1, 4), "cpu")             # longer than the sequence
+def probe_prompt_mask_errors(ex):
+    return [raises(ex.prompt_mask, [1, 2], (3, 4), "cpu"), raises(ex.prompt_mask, [5], (1, 4), "cpu"),
+            raises(ex.prompt_mask, [2, -1], (2, 4), "cpu")]
 
 
-def fixed_masks(x0, prompt_lengths=None):
-    """A deterministic stand-in for forward_process: row b masked at every (b + 2)-th answer token."""
+@check("3.2", probe_prompt_mask_errors)
+def test_prompt_mask_rejects_bad_lengths(got):
+    """raises ValueError when the number of lengths is not B, and when a length is above T or
+    below 0"""
+    for case, outcome in zip(["3 rows, 2 lengths", "length 5 > T = 4", "length -1"], got):
+        assert getattr(outcome, "is_a", lambda _: False)("ValueError"), f"{case}: got {outcome!r}"
+
+
+# ---- 3.3 diffusion_loss ------------------------------------------------------------------------
+
+def fixed_masks(x0, prompt_lengths=None, mask_id=MASK):
+    """A deterministic stand-in for forward_process: row b masked at every (b + 2)-th token, and
+    never in the prompt when prompt lengths are given."""
     B, T = x0.shape
     pos = torch.arange(T)[None, :].expand(B, T)
     masked = (pos % (torch.arange(B)[:, None] + 2)) == 1
     if prompt_lengths is not None:
         masked &= pos >= torch.as_tensor(prompt_lengths)[:, None]
     t = torch.linspace(0.2, 0.9, B)[:, None].expand(B, T)
-    return torch.where(masked, MASK, x0), masked, t
+    return torch.where(masked, mask_id, x0), masked, t
 
 
-@pytest.mark.ex3_3
-@pytest.mark.parametrize("sft", [False, True])
-def test_diffusion_loss_weights_by_one_over_t(ex, monkeypatch, sft):
-    model = tiny_model()
-    x0 = clean(B=3, T=10)
-    pl = torch.tensor([2, 4, 3]) if sft else None
+class Recorder:
+    """forward_process for the tests: fixed masks (honouring prompt_lengths), and a note of what
+    it was called with."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, x0, mask_id, t=None, eps=1e-3, prompt_lengths=None, generator=None):
+        self.calls.append({"mask_id": mask_id, "eps": eps, "generator": generator,
+                           "prompt_lengths": prompt_lengths})
+        return fixed_masks(x0, prompt_lengths, mask_id)
+
+
+class Spy(torch.nn.Module):
+    """A model that notes whether it was handed an attention_mask."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model, self.config, self.saw_attention_mask = model, model.config, []
+
+    def forward(self, x, attention_mask=None):
+        self.saw_attention_mask.append(attention_mask is not None)
+        return self.model(x, attention_mask=attention_mask)
+
+
+SFT_LENGTHS = [2, 4, 3]
+
+
+def probe_diffusion_loss(ex, sft):
+    record = Recorder()
+    with patched(ex.diffusion_loss, forward_process=record):
+        loss = ex.diffusion_loss(tiny_model(), clean(B=3, T=10), prompt_lengths=SFT_LENGTHS if sft else None)
+    return {"loss": loss, "calls": len(record.calls)}
+
+
+@check("3.3", probe_diffusion_loss, params=[False, True])
+def test_diffusion_loss_weights_by_one_over_t(got, param):
+    """draws its masks with forward_process (the check hands it fixed ones); returns the scalar,
+    differentiable loss: CE at the masked positions / p_mask, summed, divided by B * T; with
+    prompt_lengths (SFT), passes them to forward_process and divides each row by its answer length
+    T - prompt_length, then averages the rows"""
+    model, x0 = tiny_model(), clean(B=3, T=10)
+    pl = torch.tensor(SFT_LENGTHS) if param else None
     xt, masked, p_mask = fixed_masks(x0, pl)
-    # your diffusion_loss must draw its masks with forward_process: here it gets fixed ones
-    monkeypatch.setattr(home_module(ex.diffusion_loss), "forward_process",
-                        lambda *a, **k: (xt, masked, p_mask))
-    loss = ex.diffusion_loss(model, x0, prompt_lengths=pl)
-    ce = F.cross_entropy(model(xt).transpose(1, 2), x0, reduction="none")          # (B, T)
+    with torch.no_grad():
+        ce = F.cross_entropy(model(xt).transpose(1, 2), x0, reduction="none")     # (B, T)
     per_token = ce * masked / p_mask
-    if sft:
-        want = (per_token.sum(1) / (10 - pl)).mean()      # each row by its answer length
-    else:
-        want = per_token.sum() / x0.numel()               # by B * T
-    assert loss.requires_grad and loss.dim() == 0
+    want = (per_token.sum(1) / (10 - pl)).mean() if param else per_token.sum() / x0.numel()
+    loss = got["loss"]
+    assert got["calls"] == 1, f"forward_process was called {got['calls']} times"
+    assert loss.dim() == 0 and loss.was_requires_grad, "the loss must be a differentiable scalar"
     assert math.isclose(loss.item(), want.item(), rel_tol=1e-5)
+
+
+def probe_diffusion_loss_arguments(ex):
+    record, g = Recorder(), seeded(0)
+    model = Spy(tiny_model())
+    am = torch.ones(3, 10, dtype=torch.bool)
+    am[0, 8:] = False                                              # two padding positions
+    with patched(ex.diffusion_loss, forward_process=record):
+        loss = ex.diffusion_loss(model, clean(B=3, T=10), eps=0.05, generator=g, mask_id=2,
+                                 attention_mask=am)
+    call = record.calls[0] if record.calls else {}
+    return {"loss": loss, "mask_id": call.get("mask_id"), "eps": call.get("eps"),
+            "same_generator": call.get("generator") is g, "saw_attention_mask": model.saw_attention_mask}
+
+
+@check("3.3", probe_diffusion_loss_arguments)
+def test_diffusion_loss_passes_its_arguments_on(got):
+    """hands eps, generator and mask_id (when given, else model.config.mask_id) to
+    forward_process, and attention_mask to the model"""
+    assert got["mask_id"] == 2, f"forward_process got mask_id={got['mask_id']}, not the mask_id given"
+    assert got["eps"] == 0.05, f"forward_process got eps={got['eps']}, not the eps given"
+    assert got["same_generator"], "forward_process did not get the generator"
+    assert got["saw_attention_mask"] == [True], "the model did not get the attention_mask"
+    model, x0 = tiny_model(), clean(B=3, T=10)
+    am = torch.ones(3, 10, dtype=torch.bool)
+    am[0, 8:] = False
+    xt, masked, p_mask = fixed_masks(x0, None, 2)
+    with torch.no_grad():
+        ce = F.cross_entropy(model(xt, attention_mask=am).transpose(1, 2), x0, reduction="none")
+    assert math.isclose(got["loss"].item(), float((ce * masked / p_mask).sum() / 30), rel_tol=1e-5)
