@@ -1,5 +1,5 @@
-"""Write every chapter's ``student.py`` and ``GUIDE.md`` from ``_spec.py`` and the library
-(for maintainers).
+"""Write every chapter's ``student.py`` and ``GUIDE.md`` from ``_spec.py``, ``_handouts.py`` and
+the library (for maintainers).
 
     python -m exercises._make_students
 
@@ -14,9 +14,11 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import re
 import textwrap
 from pathlib import Path
 
+from ._handouts import HANDOUTS
 from ._spec import CHAPTERS, INTROS
 
 HERE = Path(__file__).resolve().parent
@@ -105,8 +107,55 @@ def student_source(folder: str) -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
+def _markdown(text: str) -> str:
+    """Docstring markup as Markdown: ``x`` and :func:`x` become `x`."""
+    text = re.sub(r":(?:func|class|meth):`([^`]+)`", r"`\1`", text)
+    return re.sub(r"``([^`]+)``", r"`\1`", text)
+
+
+def summary(obj) -> str:
+    """The first sentence of ``obj``'s docstring (of its first paragraph, if that has no full stop),
+    its lines joined: a summary that does not stop mid-sentence where the docstring wraps."""
+    paragraph = (inspect.getdoc(obj) or "").strip().split("\n\n")[0]
+    joined = " ".join(line.strip() for line in paragraph.splitlines())
+    return _markdown(re.split(r"(?<=[.!?])\s+(?=[A-Z`])", joined, maxsplit=1)[0])
+
+
+def checks_section(folder: str, step: int) -> str:
+    """What the grader checks for step ``step`` of chapter ``folder``: one bullet per check of the
+    manifest, in the words of the check's docstring (so the guide and the tests cannot drift apart).
+    An empty string renders nothing (no heading either)."""
+    from ._manifest import load
+    number = CHAPTERS[folder][0]
+    rows = load()["checks"].get(folder, {}).get(f"{number}.{step}", [])
+    return "\n".join(f"- `{cid}` ({points} point{'s' if points != 1 else ''}): {doc}"
+                     for cid, points, doc in rows)
+
+
+def handout_source(folder: str, step: int) -> str:
+    """The handout sections of one step (from ``_handouts.py``), as Markdown."""
+    number = CHAPTERS[folder][0]
+    h = HANDOUTS[f"{number}.{step}"]
+    code, _, prose = h["example"].partition("\n\n")
+    out = ["### What and why", "", h["why"], "",
+           "### Signature", "", h["signature"], "",
+           "### Worked example", "", "```python", code, "```", ""]
+    if prose.strip():
+        out += [prose.strip(), ""]
+    out += ["### Errors to raise", "", h["errors"], "",
+            "### Helpers you may use", "", h["helpers"], "",
+            "### Depends on", "", h["depends"], "",
+            "### Pitfalls", "", h["pitfalls"], ""]
+    # ---- the marked spot: what the grader checks (filled by checks_section, from the tests)
+    checks = checks_section(folder, step)
+    if checks:
+        out += ["### What the grader checks", "", checks, ""]
+    return "\n".join(out)
+
+
 def guide_source(folder: str) -> str:
-    """The chapter's GUIDE.md: the intro, how to work, then Step 1 ... Step N."""
+    """The chapter's GUIDE.md: the intro, how to work, then Step 1 ... Step N, each with its
+    handout (``_handouts.py``), hint and test command."""
     number, title, steps = CHAPTERS[folder]
     out = [f"# Chapter {number} exercises: {title}", "", textwrap.fill(INTROS[folder], 100), "",
            "How to work: write your code in `student.py` (each stub says which exercise it is), "
@@ -116,11 +165,12 @@ def guide_source(folder: str) -> str:
            "and checks it against the library.", ""]
     for step, module, name, hint in steps:
         obj = getattr(importlib.import_module(module), name)
-        doc = (inspect.getdoc(obj) or "").split("\n")[0]
         kind = "class" if inspect.isclass(obj) else "function"
         what = f"`{name}.forward`" if inspect.isclass(obj) else f"`{name}`"
         out += [f"## Step {step}: `{name}`", "",
-                f"Write the {kind} {what}: {doc}", "",
+                f"Write the {kind} {what}: {summary(obj)}", "",
+                handout_source(folder, step),
+                "### Hint and test", "",
                 f"- Hint: {hint}.",
                 f"- Test: `pytest exercises/{folder} -m ex{number}_{step}`",
                 f"- Stuck? Read `{module.replace('.', '/')}.py`, where `{name}` is the reference "
@@ -129,6 +179,8 @@ def guide_source(folder: str) -> str:
 
 
 def main():
+    from . import _manifest
+    _manifest.main()                        # the guides list the checks of the manifest
     for folder in CHAPTERS:
         path = HERE / folder / "student.py"
         path.parent.mkdir(exist_ok=True)

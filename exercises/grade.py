@@ -165,9 +165,11 @@ def run_chapter(folder: str, impl: str, check_ids: list[str], limits: dict, impo
         t0 = time.monotonic()
         message = child.receive(limits[check_id]) if child.send(check_id) else "eof"
         if isinstance(message, dict) and message.get("check") == check_id and (
-                "value" in message or "error" in message):
+                "value" in message or "error" in message or "missing" in message):
             run.seconds[check_id] = time.monotonic() - t0
-            if "error" in message:
+            if "missing" in message:
+                run.outcomes[check_id] = {"missing": True}
+            elif "error" in message:
                 run.outcomes[check_id] = {"error": str(message["error"])}
             else:
                 run.outcomes[check_id] = {"value": message["value"]}
@@ -209,7 +211,8 @@ class _Judge:
             if report.failed:
                 crash = getattr(report.longrepr, "reprcrash", None)
                 text = crash.message if crash is not None else str(report.longrepr)
-                self.verdict[key] = (False, " ".join(text.split())[:300] or "failed")
+                text = " ".join(text.split()).removeprefix("Failed: ")
+                self.verdict[key] = (False, text[:300] or "failed")
             elif key not in self.verdict:
                 self.verdict[key] = (report.passed, "" if report.passed else report.outcome)
 
@@ -271,12 +274,13 @@ def grade(impl: str = "student", chapters=None, floor: float = 10.0, factor: flo
                 cid, why = next(iter(failing.items()))
                 raise GradingError(f"the library's own solution fails probe {folder}::{cid} on "
                                    f"this machine ({why}); the limits cannot be calibrated")
-            limits = {cid: max(floor, factor * ref.seconds[cid]) for cid in ids}
+            limits = {cid: max(floor, factor * ref.seconds.get(cid, 0.0)) for cid in ids}
             reference_seconds[folder] = sum(ref.seconds.values()) + ref.import_seconds
             import_limit = max(3 * floor, 5 * ref.import_seconds)
             run = ref if impl == "reference" else run_chapter(folder, impl, ids, limits,
                                                               import_limit, workdir, memory_gb)
-            outcomes.update({(folder, cid): o for cid, o in run.outcomes.items()})
+            outcomes.update({(folder, cid): o for cid, o in run.outcomes.items()
+                             if "missing" not in o})
     verdicts = judge(chapters, outcomes)
     steps = []
     for folder in chapters:
@@ -287,8 +291,8 @@ def grade(impl: str = "student", chapters=None, floor: float = 10.0, factor: flo
             for cid, points in CHECKS[folder].get(key, []):
                 passed, message = verdicts.get((folder, cid), (False, None))
                 if message is None:
-                    message = (f"the check {cid} is missing from the tests of {folder}"
-                               if (folder, cid) in outcomes else "did not run")
+                    message = (f"the check is missing from the tests of {folder} (restore them)"
+                               if (folder, cid) not in outcomes else "did not run")
                 checks.append({"check": cid, "points": points, "passed": passed,
                                "message": message})
             steps.append({"name": f"Exercise {key}: {name}", "chapter": folder,

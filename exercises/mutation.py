@@ -17,6 +17,7 @@ the one passed in. For each mutant we
     python -m exercises.mutation                    # every mutant: survivors and the score
     python -m exercises.mutation --step 4.3         # the mutants of one step
     python -m exercises.mutation --catalogue a      # chapters 1-3 only
+    python -m exercises.mutation --min-score 95     # what CI runs: exit 1 below 95% caught
 """
 
 from __future__ import annotations
@@ -169,6 +170,8 @@ def main(argv=None):
     ap.add_argument("--step", nargs="+", default=None, help="only these steps, e.g. 4.3 5.2")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default=None, help="write every result row to this JSON file")
+    ap.add_argument("--min-score", type=float, default=None,
+                    help="exit with code 1 unless at least this percentage is caught (CI: 95)")
     args = ap.parse_args(argv)
     mutants = [m for m in load_catalogue(args.catalogue) if not args.step or m.step in args.step]
     if not mutants:
@@ -179,8 +182,16 @@ def main(argv=None):
     print(f"{len(rows)} mutants in {time.perf_counter() - t0:.0f} s")
     if args.out:
         Path(args.out).write_text(json.dumps(rows, indent=1))
-    return rows
+    broken = [r for r in rows if r["outcome"] == "broken"]
+    score = 100 * sum(r["outcome"] == "caught" for r in rows) / len(rows)
+    if broken:
+        print(f"{len(broken)} mutants could not be tested: a catalogue or test bug", file=sys.stderr)
+        return 2
+    if args.min_score is not None and score < args.min_score:
+        print(f"mutation score {score:.1f}% is below the required {args.min_score:g}%", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""The grader against hostile and broken student code: every run finishes, scores honestly, says
+why each point was lost, writes results.json that matches its table, and exits non-zero when it
+could not grade.
+
+Each case writes a chapter-1 ``student.py`` (3 steps, 6 checks, the fastest chapter) into a scratch
+copy of ``exercises/`` and runs ``python -m exercises.grade`` there in a child process.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SOLVED = {   # a correct solution of each chapter-1 step, as a learner might import it
+    "get_pair_counts": "from minillada.bpe import get_pair_counts  # noqa",
+    "merge": "from minillada.bpe import merge  # noqa",
+    "learn_merges": "from minillada.bpe import learn_merges  # noqa",
+}
+
+
+def student(header="", **steps) -> str:
+    """A chapter-1 student.py: ``header`` at import time, then each step's code (default: the
+    library's solution)."""
+    body = [textwrap.dedent(header)]
+    for name, solved in SOLVED.items():
+        body.append(textwrap.dedent(steps.get(name, solved)))
+    return "from collections import Counter  # noqa\nimport os, sys  # noqa\n\n" + "\n\n".join(body)
+
+
+def grade(tmp_path, source, *extra, chapter="01_tokenizer"):
+    """Run the grader on a scratch copy whose chapter-1 student.py is ``source``; returns
+    (exit code, stdout + stderr, results.json or None)."""
+    root = tmp_path / "course"
+    if not root.exists():
+        shutil.copytree(ROOT / "exercises", root / "exercises",
+                        ignore=shutil.ignore_patterns("__pycache__", "results*.json"))
+    (root / "exercises" / "01_tokenizer" / "student.py").write_text(source)
+    out = root / "results.json"
+    proc = subprocess.run([sys.executable, "-m", "exercises.grade", "--chapter", chapter,
+                           "--floor", "3", "--out", str(out), *extra],
+                          cwd=root, capture_output=True, text=True, timeout=600)
+    result = json.loads(out.read_text()) if out.exists() else None
+    return proc.returncode, proc.stdout + proc.stderr, result
+
+
+def steps_of(result):
+    return {s["marker"]: s for s in result["steps"]}
+
+
+def assert_table_matches(text, result):
+    total = re.search(r"Total: (\d+)/(\d+)", text)
+    assert total and (int(total[1]), int(total[2])) == (result["score"], result["max_score"])
+
+
+def test_a_correct_solution_scores_full_marks(tmp_path):
+    code, text, result = grade(tmp_path, student())
+    assert code == 0, text
+    assert result["score"] == result["max_score"] == 6 and result["graded"]
+    assert_table_matches(text, result)
+
+
+def test_hangs_and_exits_inside_functions_cost_only_their_checks(tmp_path):
+    source = student(
+        get_pair_counts="""
+            def get_pair_counts(chunks):      # an endless loop that swallows every Exception
+                while True:
+                    try:
+                        sum(range(10**6))
+                    except Exception:
+                        pass
+            """,
+        merge="""
+            def merge(ids, pair, new_id):     # ends the process without a word
+                os._exit(0)
+            """)
+    code, text, result = grade(tmp_path, source)
+    by = steps_of(result)
+    assert code == 1 and result["score"] == 2
+    assert by["ex1_1"]["score"] == 0 and all("longer than its limit" in f for f in by["ex1_1"]["failures"])
+    assert by["ex1_2"]["score"] == 0
+    assert all("exited with code 0 before reporting" in f for f in by["ex1_2"]["failures"])
+    assert by["ex1_3"]["score"] == 2                   # a fresh process after each kill
+    assert_table_matches(text, result)
+
+
+def test_tampering_with_the_test_machinery_changes_nothing(tmp_path):
+    # at import time: fake pytest's reports, make every comparison true, plant a results.json at
+    # exit; each step then leaves the process its own way
+    header = """
+        import atexit, json
+        import torch
+        import _pytest.reports
+        _pytest.reports.TestReport.passed = property(lambda self: True)
+        _pytest.reports.TestReport.failed = property(lambda self: False)
+        torch.allclose = torch.equal = lambda *a, **k: True
+        Counter.__eq__ = lambda self, other: True
+        atexit.register(lambda: open(os.path.join(os.environ.get("PWD", "."), "results.json"), "w")
+                        .write(json.dumps({"score": 6, "max_score": 6})))
+        """
+    source = student(
+        header,
+        get_pair_counts="""
+            def get_pair_counts(chunks):
+                sys.exit(0)
+            """,
+        merge="""
+            def merge(ids, pair, new_id):
+                import pytest
+                pytest.exit("all done", returncode=0)
+            """,
+        learn_merges="""
+            def learn_merges(chunks, num_merges, first_id=260, verbose=False):
+                return [bytearray(10**11) for _ in range(10)]      # 100 GB at a time
+            """)
+    code, text, result = grade(tmp_path, source)
+    by = steps_of(result)
+    assert code == 1 and result["score"] == 0, text
+    assert all("sys.exit(0)" in f for f in by["ex1_1"]["failures"])
+    assert all("pytest.exit()" in f for f in by["ex1_2"]["failures"])
+    assert all("MemoryError" in f for f in by["ex1_3"]["failures"])
+    assert_table_matches(text, result)
+
+
+@pytest.mark.parametrize("header, reason", [
+    ("while True:\n    pass\n", "importing student.py took longer than"),
+    ("os._exit(0)\n", "exited with code 0"),
+    ("def oops(:\n    pass\n", "could not be imported: SyntaxError"),
+    ("raise SystemExit(3)\n", "could not be imported: the code called sys.exit(3)"),
+])
+def test_broken_imports_score_zero_with_the_reason(tmp_path, header, reason):
+    code, text, result = grade(tmp_path, student(header))
+    assert code == 1 and result["score"] == 0 and result["max_score"] == 6
+    for step in result["steps"]:
+        assert all(reason in f for f in step["failures"]), step["failures"]
+    assert reason in text
+
+
+def test_deleted_or_edited_tests_are_reported_and_not_graded(tmp_path):
+    shutil.copytree(ROOT / "exercises", tmp_path / "course" / "exercises",
+                    ignore=shutil.ignore_patterns("__pycache__", "results*.json"))
+    tests = tmp_path / "course" / "exercises" / "01_tokenizer" / "test_ex1_tokenizer.py"
+    text = tests.read_text()
+    # delete the checks of step 1.2: its points are not silently dropped
+    start = text.index("# ---- 1.2")
+    end = text.index("# ---- 1.3")
+    tests.write_text(text[:start] + text[end:])
+    code, out, result = grade(tmp_path, student())
+    by = steps_of(result)
+    assert code == 2 and not result["graded"] and "NOT GRADED" in out
+    assert by["ex1_2"]["max_score"] == 2 and by["ex1_2"]["score"] == 0
+    assert all("missing" in f for f in by["ex1_2"]["failures"])
+    tests.unlink()                                          # the whole file
+    code, out, result = grade(tmp_path, student())
+    assert code == 2 and result["score"] == 0 and result["max_score"] == 6
+
+
+def test_bad_arguments_fail_clearly(tmp_path):
+    code, text, result = grade(tmp_path, student(), chapter="99_nothing")
+    assert code == 2 and "unknown chapter" in text and result is None
+    assert "Traceback" not in text
