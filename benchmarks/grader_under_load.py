@@ -57,7 +57,8 @@ def grade(cwd: Path, *args) -> tuple[dict, float, int]:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--runs", type=int, default=10)
-    ap.add_argument("--busy", type=int, default=os.cpu_count() or 2, help="busy loops (default: one per core)")
+    ap.add_argument("--busy", type=int, default=os.cpu_count() or 2,
+                    help="busy loops (default: one per core)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "grader.json"))
     args = ap.parse_args(argv)
     record = {"cpu_count": os.cpu_count(), "busy_processes": args.busy, "runs": []}

@@ -43,10 +43,12 @@ def main(argv=None) -> None:
     folder, impl, fd = (argv or sys.argv[1:])[:3]
     fd = int(fd)
     memory_gb = float((argv or sys.argv[1:])[3]) if len(argv or sys.argv[1:]) > 3 else 0
+    import resource
     if memory_gb > 0:
-        import resource
         limit = int(memory_gb * 2**30)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # no file it writes (its printed output included) may pass 64 MB: a print loop cannot fill the disk
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
     t0 = time.perf_counter()
     try:
         import importlib.util

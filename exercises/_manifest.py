@@ -13,7 +13,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import warnings
 from pathlib import Path
+
+import pytest
 
 from ._spec import CHAPTERS
 
@@ -39,7 +42,9 @@ def build() -> dict:
         path = test_file(folder)
         spec = importlib.util.spec_from_file_location(f"manifest_{folder}", path)
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        with warnings.catch_warnings():          # the step markers are registered by conftest.py
+            warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
+            spec.loader.exec_module(module)
         per_step = {f"{number}.{step}": [] for step, *_ in steps}
         for cid, (judge, _param) in checks_in(module).items():
             doc = " ".join((judge.__doc__ or "").split())

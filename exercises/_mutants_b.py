@@ -358,4 +358,21 @@ MUTANTS = [
      "returns the loss tensor instead of a float"),
     ("6.2", "minillada.train", "train_step", "    optimizer.step()\n", "\n",
      "forgets optimizer.step(): the parameters never change"),
+
+    # added with the probe/judge checks (issue 14): mistakes the issue's reviewers wrote
+    ("4.2", "minillada.likelihood", "stratified_mask_counts",
+     "offsets = torch.arange(batch_size) * L // batch_size",
+     "offsets = torch.linspace(0, L, batch_size + 1)[:-1].round().long()",
+     "spreads the offsets with round(linspace): some l come up more often when b does not divide L"),
+    ("4.3", "minillada.likelihood", "_batch_loss",
+     "prompt_lengths=[P] * batch_size,\n                                  generator=generator)",
+     "prompt_lengths=[P] * batch_size,\n"
+     "                                  generator=torch.Generator().manual_seed(0))",
+     "reuses one fixed mask seed in every batch: the same masks again and again"),
+    ("4.3", "minillada.likelihood", "log_likelihood",
+     "return -total / mc_num", "return -total / (mc_num // batch_size)",
+     "averages over the batches instead of the mc_num samples"),
+    ("4.3", "minillada.likelihood", "log_likelihood",
+     "return -total / mc_num", "return total / mc_num",
+     "returns the loss (the negative bound) instead of the log-likelihood bound"),
 ]

@@ -275,8 +275,8 @@ def grade(impl: str = "student", chapters=None, floor: float = 10.0, factor: flo
                 raise GradingError(f"the library's own solution fails probe {folder}::{cid} on "
                                    f"this machine ({why}); the limits cannot be calibrated")
             limits = {cid: max(floor, factor * ref.seconds.get(cid, 0.0)) for cid in ids}
-            reference_seconds[folder] = sum(ref.seconds.values()) + ref.import_seconds
-            import_limit = max(3 * floor, 5 * ref.import_seconds)
+            reference_seconds[folder] = sum(ref.seconds.values()) + (ref.import_seconds or 0.0)
+            import_limit = max(3 * floor, 5 * (ref.import_seconds or 0.0))
             run = ref if impl == "reference" else run_chapter(folder, impl, ids, limits,
                                                               import_limit, workdir, memory_gb)
             outcomes.update({(folder, cid): o for cid, o in run.outcomes.items()

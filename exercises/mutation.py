@@ -6,9 +6,10 @@ the way learners err: a missing 1/t, the wrong triangle, the global random gener
 the one passed in. For each mutant we
 
 1. take the library's source of the named function (or class), apply the one change, and execute
-   it in a fresh module that starts as a copy of the library module (so the tests can monkeypatch
-   what it calls, as they do for a learner's ``student.py``); when the change is in a private
-   helper, the step's own function is re-executed there too, so that it calls the mutated helper;
+   it in a fresh module in which the whole library module has been re-run (so that every function
+   there shares one set of globals and the checks can swap what they call, as in a learner's
+   ``student.py``); when the change is in a private helper, the step's own function is
+   re-executed there too, so that it calls the mutated helper;
 2. write a ``student.py`` in which every exercise of the chapter is the library's solution except
    the mutated one, into a scratch copy of ``exercises/``;
 3. run that step's tests in a child process. The mutant is *caught* when a test fails, *survives*
@@ -105,6 +106,7 @@ def student_source(m: Mutant) -> str:
         library's solution except {m.step_name}, which carries one mistake: {m.why}"""
 
         import importlib
+        import inspect
         import sys
         import types
 
@@ -114,8 +116,12 @@ def student_source(m: Mutant) -> str:
 
         _library = importlib.import_module({m.module!r})
         _home = types.ModuleType("mutant_home")
-        _home.__dict__.update({{k: v for k, v in vars(_library).items() if not k.startswith("__")}})
+        _home.__package__ = _library.__package__
         sys.modules["mutant_home"] = _home
+        # the whole library module, re-run here: its functions share these globals, as the
+        # functions of a learner's student.py share theirs
+        exec(compile(inspect.getsource(_library), "<library copy>", "exec", dont_inherit=True),
+             _home.__dict__)
         for _source in {sources!r}:
             exec(compile(_source, "<mutant {m.step}>", "exec",
                          flags={__future__.annotations.compiler_flag}, dont_inherit=True),

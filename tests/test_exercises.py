@@ -54,6 +54,8 @@ def test_pytest_and_the_grader_judge_alike():
 
 def test_the_manifest_is_current():
     assert manifest.load() == manifest.build(), "run: python -m exercises._manifest"
+    n = sum(len(rows) for steps in manifest.load()["checks"].values() for rows in steps.values())
+    assert f"{n} autograded checks" in (ROOT / "exercises" / "README.md").read_text()
     for folder, steps in manifest.load()["checks"].items():
         for rows in steps.values():
             for cid, points, doc in rows:

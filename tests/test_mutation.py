@@ -37,3 +37,19 @@ def test_the_runner_catches_a_real_mistake_and_lets_a_harmless_change_pass():
                               "the same product in the other order"))
     assert caught["outcome"] == "caught", caught["tail"]
     assert harmless["outcome"] == "survived", harmless["tail"]
+
+
+def test_the_recorded_score_is_todays_catalogue_and_the_readme_says_it():
+    """benchmarks/results/exercise_mutation.json holds one row per mutant of today's catalogue
+    (rerun ``python -m exercises.mutation --out ...`` after changing it), and exercises/README.md
+    quotes its score."""
+    import json
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    rows = json.loads((root / "benchmarks/results/exercise_mutation.json").read_text())
+    key = lambda r: (r["step"], r["module"], r["name"], r["old"], r["new"])  # noqa: E731
+    assert sorted(map(key, rows)) == sorted((m.step, m.module, m.name, m.old, m.new)
+                                            for m in load_catalogue())
+    caught = sum(r["outcome"] == "caught" for r in rows)
+    assert caught / len(rows) >= 0.95
+    assert f"{caught} of {len(rows)} mistakes caught" in (root / "exercises/README.md").read_text()

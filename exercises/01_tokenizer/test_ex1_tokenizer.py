@@ -1,13 +1,14 @@
 """Chapter 1: byte-level BPE. Run: pytest exercises/01_tokenizer [-m ex1_2] [--impl=reference]
 
 Each check is a probe (runs your code, returns data) and a judge (the test, asserts on that data);
-see ``exercises/_checks.py``.
+see ``exercises/_checks.py``. The checks of 1.3 run your ``learn_merges`` with the library's
+``get_pair_counts`` and ``merge``, so that a mistake in 1.1 or 1.2 costs only that step.
 """
 
 import random
 from collections import Counter
 
-from exercises._checks import check
+from exercises._checks import check, with_library
 from minillada import bpe
 from minillada.bpe import SPLIT_PATTERN, BPETokenizer
 
@@ -80,10 +81,11 @@ def test_merge_random(got):
 # ---- 1.3 learn_merges -------------------------------------------------------------------------
 
 def probe_learn_merges_small(ex):
-    return [ex.learn_merges({(1, 2, 3): 2, (1, 2): 1}, 2, first_id=10),
-            ex.learn_merges({(2, 1): 2, (1, 2): 2}, 5, first_id=10),
-            ex.learn_merges({(1, 2, 3): 1}, 5, first_id=10),
-            ex.learn_merges({(1, 2, 1, 2, 1, 2): 1}, 3, first_id=10)]
+    with with_library(ex.learn_merges, "get_pair_counts", "merge"):   # 1.1 and 1.2 are charged once
+        return [ex.learn_merges({(1, 2, 3): 2, (1, 2): 1}, 2, first_id=10),
+                ex.learn_merges({(2, 1): 2, (1, 2): 2}, 5, first_id=10),
+                ex.learn_merges({(1, 2, 3): 1}, 5, first_id=10),
+                ex.learn_merges({(1, 2, 1, 2, 1, 2): 1}, 3, first_id=10)]
 
 
 @check("1.3", probe_learn_merges_small)
@@ -102,7 +104,8 @@ def text_chunks():
 
 
 def probe_learn_merges_on_text(ex):
-    return ex.learn_merges(text_chunks(), 30)
+    with with_library(ex.learn_merges, "get_pair_counts", "merge"):
+        return ex.learn_merges(text_chunks(), 30)
 
 
 @check("1.3", probe_learn_merges_on_text)

@@ -84,6 +84,24 @@ def test_rope_cache_values(got):
     assert torch.allclose(cos, angles.cos(), atol=1e-6) and torch.allclose(sin, angles.sin(), atol=1e-6)
 
 
+def probe_rope_ladder(ex):
+    return {"d16": ex.rope_cache(64, 16), "d2": ex.rope_cache(5, 2)}
+
+
+@check("2.2", probe_rope_ladder)
+def test_rope_cache_frequency_ladder(got):
+    """cos[p, j] = cos(p * theta^(-2j / D)) and sin likewise for every position p < max_seq_len and
+    pair j < D / 2 (64 positions, D = 16: pair 0 turns 1 radian per position, each later pair
+    slower); with D = 2 the one pair turns by exactly p"""
+    cos, sin = got["d16"]
+    angles = torch.arange(64.0)[:, None] * 10000.0 ** (-torch.arange(0, 16, 2) / 16)
+    assert cos.shape == sin.shape == (64, 8)
+    assert torch.allclose(cos, angles.cos(), atol=1e-5) and torch.allclose(sin, angles.sin(), atol=1e-5)
+    cos, sin = got["d2"]
+    assert torch.allclose(cos[:, 0], torch.arange(5.0).cos(), atol=1e-6)
+    assert torch.allclose(sin[:, 0], torch.arange(5.0).sin(), atol=1e-6)
+
+
 # ---- 2.3 apply_rope -----------------------------------------------------------------------------
 
 def probe_rope_rotation(ex):
@@ -182,3 +200,30 @@ def test_swiglu_matches_library(got):
         want = ref.down(F.silu(ref.gate(x)) * ref.up(x))
     assert got.shape == want.shape
     assert torch.allclose(got, want, atol=1e-6)
+
+
+def swiglu_gradients(module, x):
+    module(x).pow(2).sum().backward()
+    return {name: p.grad for name, p in module.named_parameters()}
+
+
+def probe_swiglu_shapes_and_gradients(ex):
+    mine = ex.SwiGLU(CFG)
+    mine.load_state_dict(reference_swiglu().state_dict())
+    return {"flat": mine(randn(5, 16, seed=11)), "deep": mine(randn(2, 3, 4, 16, seed=12)),
+            "grads": swiglu_gradients(mine, randn(2, 3, 16, seed=10))}
+
+
+@check("2.5", probe_swiglu_shapes_and_gradients)
+def test_swiglu_shapes_and_gradients(got):
+    """works on any leading shape ((5, D) and (2, 3, 4, D) inputs give the library's outputs), and
+    the gradient reaches gate, up and down as in the library"""
+    ref = reference_swiglu()
+    with torch.no_grad():
+        assert torch.allclose(got["flat"], ref(randn(5, 16, seed=11)), atol=1e-6)
+        assert torch.allclose(got["deep"], ref(randn(2, 3, 4, 16, seed=12)), atol=1e-6)
+    want = swiglu_gradients(ref, randn(2, 3, 16, seed=10))
+    assert set(got["grads"]) == set(want)
+    for name, grad in want.items():
+        mine = got["grads"][name]
+        assert mine is not None and torch.allclose(mine, grad, atol=1e-5), f"gradient of {name}"
