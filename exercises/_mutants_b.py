@@ -369,10 +369,4 @@ MUTANTS = [
      "prompt_lengths=[P] * batch_size,\n"
      "                                  generator=torch.Generator().manual_seed(0))",
      "reuses one fixed mask seed in every batch: the same masks again and again"),
-    ("4.3", "minillada.likelihood", "log_likelihood",
-     "return -total / mc_num", "return -total / (mc_num // batch_size)",
-     "averages over the batches instead of the mc_num samples"),
-    ("4.3", "minillada.likelihood", "log_likelihood",
-     "return -total / mc_num", "return total / mc_num",
-     "returns the loss (the negative bound) instead of the log-likelihood bound"),
 ]

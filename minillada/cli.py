@@ -162,7 +162,8 @@ CHOICES = {"objective": ["mdm", "ar"], "model_preset": ["tiny", "gpu"],
 def _add_train_flags(p) -> None:
     from .train import TrainConfig
 
-    p.add_argument("--data", default=None, help="a UTF-8 text file, or a .jsonl file of "
+    p.add_argument("--data", default=None, help="a shipped data set (shakespeare: 1.1 MB of "
+                   "Shakespeare's plays), a UTF-8 text file, or a .jsonl file of "
                    '{"prompt": ..., "answer": ...} lines for SFT (default: a synthetic corpus)')
     p.add_argument("--out", default="runs/train", help="run directory for checkpoints")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")

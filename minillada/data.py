@@ -106,8 +106,29 @@ class SFTDataset:
         return self.rows[idx], self.prompt_lengths[idx]
 
 
+# Named data sets shipped inside the package (see corpora/README.md): no network, ever.
+CORPORA = Path(__file__).resolve().parent / "corpora"
+DATASETS = {"shakespeare": "tiny_shakespeare.txt"}
+
+
+def dataset_path(name_or_path) -> Path:
+    """The file behind ``--data``: a shipped data set by name (``"shakespeare"``), else a path.
+
+    >>> dataset_path("shakespeare").name
+    'tiny_shakespeare.txt'
+    """
+    if str(name_or_path) in DATASETS:
+        return CORPORA / DATASETS[str(name_or_path)]
+    path = Path(name_or_path)
+    if not path.exists() and path.suffix == "" and "/" not in str(name_or_path):
+        raise ValueError(f"no data set named {str(name_or_path)!r} and no file at that path; the "
+                         f"shipped data sets are {sorted(DATASETS)}")
+    return path
+
+
 def read_text(path) -> str:
-    path = Path(path)
+    """The UTF-8 text of a file, or of a shipped data set named like ``"shakespeare"``."""
+    path = dataset_path(path)
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
