@@ -16,7 +16,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .data import SFTDataset, TextDataset, synthetic_corpus
 from .guidance import guided_logits
 from .likelihood import (autoregressive_log_likelihood, autoregressive_loss, choose, diffusion_loss,
-                         exact_elbo, log_likelihood, stratified_mask_counts)
+                         exact_elbo, log_likelihood, masked_token_ce, stratified_mask_counts)
 from .masking import forward_process, mask_exactly
 from .model import ModelConfig, Transformer
 from .plotting import plot_trace, render_trace
@@ -31,7 +31,7 @@ __all__ = [
     "ModelConfig", "Transformer",
     "forward_process", "mask_exactly",
     "diffusion_loss", "autoregressive_loss",
-    "log_likelihood", "exact_elbo", "autoregressive_log_likelihood", "choose",
+    "log_likelihood", "exact_elbo", "autoregressive_log_likelihood", "choose", "masked_token_ce",
     "stratified_mask_counts", "guided_logits",
     "generate", "infill", "generate_autoregressive", "get_num_transfer_tokens", "Trace",
     "plot_trace", "render_trace",

@@ -77,3 +77,16 @@ def test_reversal_ablations_quick(tmp_path):
     again = reversal_ablations.main(["--quick", "--only", "no_paired", "--out", str(tmp_path)])
     assert [r["ablation"] for r in again] == ["default", "no_paired", "one_phrasing"]
     assert again[0] == rows[0]
+
+
+def test_likelihood_gap_quick(tmp_path):
+    from benchmarks import likelihood_gap
+
+    result = likelihood_gap.main(["--quick", "--out", str(tmp_path)])
+    data = json.loads((tmp_path / "likelihood_gap_quick.json").read_text())
+    assert data["final"] == result["final"] and "machine" in data
+    for objective in ("ar", "mdm"):
+        curve = data[objective]["curve"]
+        assert [p["step"] for p in curve] == [10, 20]
+        assert all(0 < p["bits_per_char"] < 10 for p in curve)
+    assert all(p["se"] >= 0 for p in data["mdm"]["curve"])

@@ -185,3 +185,51 @@ def test_choose_picks_the_most_likely_answer(causal):
     index, scores = choose(model, [4, 5], [[6, 6], [7, 7], [8, 7]], mc_num=16)
     assert index == 1 and len(scores) == 3
     assert scores[1] > scores[2] > scores[0]
+
+
+# ---- masked_token_ce: the model-agnostic yardstick ---------------------------------------------
+
+def _small_model():
+    torch.manual_seed(0)
+    return Transformer(tiny_config()).eval()
+
+
+def test_masked_token_ce_of_a_uniform_guesser_is_log_v_for_any_callable():
+    from minillada.likelihood import masked_token_ce
+
+    windows = torch.randint(4, 16, (10, 20), generator=torch.Generator().manual_seed(0))
+    # a plain function, not a minillada model: only (B, T) -> (B, T, V) logits is needed
+    ce, se = masked_token_ce(lambda x: torch.zeros(*x.shape, 16), windows, 0.5, mask_id=1)
+    assert ce == pytest.approx(math.log(16)) and se == pytest.approx(0.0, abs=1e-12)
+
+
+def test_masked_token_ce_masks_the_asked_fraction_and_is_reproducible():
+    from minillada.likelihood import masked_token_ce
+
+    seen = []
+
+    def spy(x):
+        seen.append(x.clone())
+        return torch.zeros(*x.shape, 16)
+
+    windows = torch.randint(4, 16, (70, 20), generator=torch.Generator().manual_seed(1))
+    masked_token_ce(spy, windows, 0.15, mask_id=1, batch_size=32, generator=torch.Generator().manual_seed(3))
+    xs = torch.cat(seen)
+    assert [x.shape[0] for x in seen] == [32, 32, 6]                   # batches of at most 32 rows
+    assert (xs.eq(1).sum(1) == 3).all()                                 # round(0.15 * 20) = 3 per row
+    model = _small_model()
+    a = masked_token_ce(model, windows % 16, 0.5, generator=torch.Generator().manual_seed(0))
+    b = masked_token_ce(model, windows % 16, 0.5, generator=torch.Generator().manual_seed(0))
+    assert a == b and a[1] > 0
+
+
+def test_masked_token_ce_rejects_bad_arguments():
+    from minillada.likelihood import masked_token_ce
+
+    windows = torch.randint(4, 16, (2, 8))
+    with pytest.raises(ValueError, match="rate"):
+        masked_token_ce(_small_model(), windows, 0.0)
+    with pytest.raises(ValueError, match="mask_id"):
+        masked_token_ce(lambda x: torch.zeros(*x.shape, 16), windows, 0.5)
+    with pytest.raises(ValueError, match="windows"):
+        masked_token_ce(_small_model(), windows.float(), 0.5)
