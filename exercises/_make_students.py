@@ -128,8 +128,17 @@ def checks_section(folder: str, step: int) -> str:
     from ._manifest import load
     number = CHAPTERS[folder][0]
     rows = load()["checks"].get(folder, {}).get(f"{number}.{step}", [])
-    return "\n".join(f"- `{cid}` ({points} point{'s' if points != 1 else ''}): {doc}"
-                     for cid, points, doc in rows)
+    groups: dict[str, list] = {}              # a parametrized check: one line for all its cases
+    for cid, points, doc in rows:
+        name, _, case = cid.partition("[")
+        groups.setdefault(name, []).append((case.rstrip("]"), points, doc))
+    lines = []
+    for name, cases in groups.items():
+        points = sum(p for _, p, _ in cases)
+        label = f"`{name}`" + (f" [{', '.join(c for c, _, _ in cases)}]" if cases[0][0] else "")
+        per = ", 1 per case" if len(cases) > 1 else ""
+        lines.append(f"- {label} ({points} point{'s' if points != 1 else ''}{per}): {cases[0][2]}")
+    return "\n".join(lines)
 
 
 def handout_source(folder: str, step: int) -> str:
