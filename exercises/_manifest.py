@@ -83,8 +83,9 @@ def __getattr__(name):                                 # CHECKS, read when first
 
 
 def main():
-    MANIFEST.write_text(json.dumps(build(), indent=1) + "\n")
-    n = sum(len(rows) for steps in build()["checks"].values() for rows in steps.values())
+    manifest = build()
+    MANIFEST.write_text(json.dumps(manifest, indent=1) + "\n")
+    n = sum(len(rows) for steps in manifest["checks"].values() for rows in steps.values())
     print(f"wrote {MANIFEST.relative_to(HERE.parent)}: {n} checks")
 
 
