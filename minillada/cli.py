@@ -42,23 +42,19 @@ def _build_tokenizer(kind: str, text: str, bpe_vocab_size: int):
 def _load_data(path, cfg):
     """(tokenizer, train data, validation data) from a text file, a .jsonl of SFT pairs, or, with
     no file, the built-in synthetic corpus."""
-    from .data import SFTDataset, TextDataset, read_text, synthetic_corpus
+    from .data import SFTDataset, TextDataset, read_jsonl, read_text, synthetic_corpus
 
+    if path is not None and str(path).endswith(".jsonl"):
+        pairs = [(r["prompt"], r["completion"]) for r in read_jsonl(path)]
+        tok = _build_tokenizer(cfg.tokenizer, " ".join(p + " " + a for p, a in pairs),
+                               cfg.bpe_vocab_size)
+        data = SFTDataset.from_text_pairs(pairs, tok, cfg.seq_len)
+        return tok, data, data
     if path is None:
         text = synthetic_corpus(2000, seed=cfg.seed)
         _say("no --data given: training on the built-in synthetic corpus")
     else:
         text = read_text(path)
-    if path is not None and str(path).endswith(".jsonl"):
-        try:
-            pairs = [(d["prompt"], d["answer"]) for d in map(json.loads, text.splitlines()) if d]
-        except (json.JSONDecodeError, KeyError, TypeError) as e:
-            raise ValueError(f"{path}: every line must be a JSON object with 'prompt' and "
-                             f"'answer' ({e})") from None
-        tok = _build_tokenizer(cfg.tokenizer, " ".join(p + " " + a for p, a in pairs),
-                               cfg.bpe_vocab_size)
-        data = SFTDataset.from_text_pairs(pairs, tok, cfg.seq_len)
-        return tok, data, data
     tok = _build_tokenizer(cfg.tokenizer, text, cfg.bpe_vocab_size)
     train_data, val_data = TextDataset.from_text(text, tok, cfg.seq_len).split(0.1)
     return tok, train_data, val_data
@@ -121,7 +117,17 @@ def cmd_reversal(args) -> int:
     matplotlib.use("Agg")
     from .plotting import plot_reversal_bars, plot_reversal_curves
     from .reversal import ReversalConfig, report, run
+    from .reversal_jsonl import JsonlTask
+    from .reversal_jsonl import run as run_jsonl
 
+    if (args.train is None) != (args.test is None):
+        raise ValueError("--train and --test go together: a JSONL file of training lines and one "
+                         "of test questions")
+    task = None if args.train is None else JsonlTask.from_files(args.train, args.test)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; give a directory for the JSON and the plots")
+    out.mkdir(parents=True, exist_ok=True)     # before training, so a bad --out fails at once
     cfg = ReversalConfig(task=args.task, n_facts=args.n_facts, paired_fraction=args.paired_fraction,
                          seed=args.seed, steps=args.steps, device=args.device,
                          eval_every=args.eval_every, progress=not args.no_progress,
@@ -129,16 +135,15 @@ def cmd_reversal(args) -> int:
     if args.quick:
         cfg.n_facts, cfg.steps, cfg.eval_every, cfg.d_model, cfg.n_layers = 40, 30, 15, 32, 2
     t0 = time.perf_counter()
-    results = run(cfg)
+    results = run(cfg) if task is None else run_jsonl(cfg, task)
     results["wall_seconds"] = time.perf_counter() - t0
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     (out / "reversal.json").write_text(json.dumps(results, indent=1))
     plot_reversal_bars(results).savefig(out / "reversal_bars.png", dpi=110)
     plot_reversal_curves(results).savefig(out / "reversal_curves.png", dpi=110)
     print(report(results))
-    for ex in results["examples"]["mdm"][:2] + results["examples"]["ar"][:2]:
-        print(f"  {ex['prompt']!r} -> {ex['got']!r} (expected {ex['expected']!r})")
+    for name in ("mdm", "ar"):
+        for ex in results["examples"][name][:2]:
+            print(f"  {name.upper()}: {ex['prompt']!r} -> {ex['got']!r} (expected {ex['expected']!r})")
     print(f"wall time {results['wall_seconds']:.0f} s; wrote {out}/reversal.json, "
           "reversal_bars.png, reversal_curves.png")
     return 0
@@ -214,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
         "only ever saw forward. Prints a table; writes reversal.json and two PNG plots.")
     p.add_argument("--task", default="people", choices=["people", "couplets"],
                    help="people: '<first> <last> is <adj> <noun>'; couplets: two-line poems")
+    p.add_argument("--train", metavar="FILE.jsonl", default=None,
+                   help="your own facts instead of a built-in task: one {\"prompt\": ..., "
+                   "\"completion\": ...} per line, learned whole by both models (example: "
+                   "minillada/corpora/facts_train.jsonl)")
+    p.add_argument("--test", metavar="FILE.jsonl", default=None,
+                   help="the questions for --train: prompt, expected completion and an optional "
+                   "\"group\" (one table row per group; example: minillada/corpora/facts_test.jsonl)")
     p.add_argument("--seed", type=int, default=0, help="data, initialisation and training seed")
     p.add_argument("--steps", type=int, default=1500, help="optimizer steps for each model")
     p.add_argument("--n-facts", type=int, default=250, help="number of made-up facts")

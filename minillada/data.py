@@ -19,6 +19,7 @@ tests: no downloads anywhere in minillada.
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -135,6 +136,56 @@ def read_text(path) -> str:
         raise ValueError(f"no data file at {path}") from None
     except UnicodeDecodeError as e:
         raise ValueError(f"{path} is not UTF-8 text ({e})") from None
+
+
+def read_jsonl(path, answer_keys=("completion", "answer")) -> list[dict]:
+    r"""Prompt/completion pairs from a JSONL file: one JSON object per line, blank lines skipped.
+
+    The convention of fine-tuning data sets and of the reversal-curse literature: each line is
+    ``{"prompt": "...", "completion": "..."}`` (``"answer"`` is accepted for the completion). Other
+    string fields are kept (the reversal test reads ``"group"``); fields of other kinds are ignored.
+    Every problem is a ``ValueError`` naming the file, the line and what is wrong.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "facts.jsonl"
+    >>> _ = path.write_text('{"prompt": "Daxo is", "completion": " a pilot.", "group": "fwd"}\n')
+    >>> read_jsonl(path)
+    [{'prompt': 'Daxo is', 'completion': ' a pilot.', 'group': 'fwd'}]
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        raise ValueError(f"no JSONL file at {path}") from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path} is not UTF-8 text ({e})") from None
+    records = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {n}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from None
+        if not isinstance(obj, dict):
+            raise ValueError(f"{where}: expected an object like {{\"prompt\": ..., \"completion\": "
+                             f"...}}, got a JSON {type(obj).__name__}")
+        key = next((k for k in answer_keys if k in obj), None)
+        if "prompt" not in obj or key is None:
+            missing = "'prompt'" if "prompt" not in obj else " or ".join(repr(k) for k in answer_keys)
+            raise ValueError(f"{where}: no {missing} field (the line has {sorted(obj)})")
+        record = {"prompt": obj["prompt"], "completion": obj[key]}
+        for field, value in record.items():
+            if not isinstance(value, str):
+                raise ValueError(f"{where}: {field!r} must be a string, got "
+                                 f"{type(value).__name__} {value!r:.40}")
+        record.update({k: v for k, v in obj.items()
+                       if k not in ("prompt", *answer_keys) and isinstance(v, str)})
+        records.append(record)
+    if not records:
+        raise ValueError(f"{path} has no JSON lines")
+    return records
 
 
 # ---- a small corpus generated from a seed ------------------------------------------------------

@@ -102,7 +102,8 @@ def plot_reversal_bars(results: dict, ax=None):
     import matplotlib.pyplot as plt
 
     acc = results["accuracy"]
-    queries = ["forward", "reversed", "infill", "ranking"]
+    # a built-in task's four queries, or the test groups of JSONL files (reversal_jsonl.run)
+    queries = results.get("groups") or ["forward", "reversed", "infill", "ranking"]
     labels = {"forward": "forward\n(generate)", "reversed": "reversed\n(generate)",
               "infill": "left entity\n(MDM infill)", "ranking": "reversed\n(AR ranks names)"}
     if ax is None:
@@ -116,12 +117,13 @@ def plot_reversal_bars(results: dict, ax=None):
         bars = ax.bar(xs, ys, width, label="MDM (LLaDA)" if name == "mdm" else "AR (causal)",
                       color=colour)
         ax.bar_label(bars, fmt="%.0f", fontsize=8)
-    ax.set_xticks(range(len(queries)), [labels[q] for q in queries], fontsize=8)
+    ax.set_xticks(range(len(queries)), [labels.get(q, q) for q in queries], fontsize=8)
     ax.set_ylabel("exact match on test facts (%)")
     ax.set_ylim(0, 110)
     ax.legend(fontsize=8, loc="upper right")
+    what = "questions" if "groups" in results else "facts seen only forward"
     ax.set_title(f"the reversal curse at toy scale ({results['config']['task']}, "
-                 f"{results['n_test_facts']} facts seen only forward)", fontsize=9)
+                 f"{results['n_test_facts']} {what})", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -134,13 +136,14 @@ def plot_reversal_curves(results: dict, ax=None):
         fig, ax = plt.subplots(figsize=(6, 3.6))
     else:
         fig = ax.figure
+    queries = results.get("groups") or ["forward", "reversed"]
+    styles = ["-o", "--s", ":^", "-.d"]
     for name, colour in [("mdm", "#3b75af"), ("ar", "#e1812c")]:
         curve = results["curves"].get(name, [])
         steps = [c["step"] for c in curve]
-        ax.plot(steps, [100 * c["forward"] for c in curve], "-o", ms=3, color=colour,
-                label=f"{name.upper()} forward")
-        ax.plot(steps, [100 * c["reversed"] for c in curve], "--s", ms=3, color=colour,
-                label=f"{name.upper()} reversed")
+        for k, q in enumerate(queries):
+            ax.plot(steps, [100 * c[q] for c in curve], styles[k % len(styles)], ms=3,
+                    color=colour, label=f"{name.upper()} {q}")
     ax.set_xlabel("training step")
     ax.set_ylabel("exact match (%)")
     ax.set_ylim(-5, 105)

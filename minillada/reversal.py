@@ -318,15 +318,20 @@ def _examples(model, task, tok, seq_len, n=3) -> list:
 
 
 def report(results: dict) -> str:
-    """The terminal table."""
+    """The terminal table (of a built-in task, or of JSONL files with their test groups)."""
     acc = results["accuracy"]
-    lines = [f"task {results['config']['task']}: {results['n_train_sentences']} training sentences, "
-             f"{results['n_test_facts']} test facts seen only forward",
-             f"{'query':<34}{'MDM':>8}{'AR':>8}"]
-    rows = [("forward   (left entity -> right)", "forward", "forward"),
-            ("reversed  (right entity -> left)", "reversed", "reversed"),
-            ("infill    (left masked, in place)", "infill", None),
-            ("ranking   (AR scores all lefts)", None, "ranking")]
+    if "groups" in results:                                     # reversal_jsonl.run
+        lines = [f"{results['train_file']}: {results['n_train_sentences']} training lines; "
+                 f"{results['test_file']}: {results['n_test_facts']} questions"]
+        rows = [(g, g, g) for g in results["groups"]]
+    else:
+        lines = [f"task {results['config']['task']}: {results['n_train_sentences']} training "
+                 f"sentences, {results['n_test_facts']} test facts seen only forward"]
+        rows = [("forward   (left entity -> right)", "forward", "forward"),
+                ("reversed  (right entity -> left)", "reversed", "reversed"),
+                ("infill    (left masked, in place)", "infill", None),
+                ("ranking   (AR scores all lefts)", None, "ranking")]
+    lines.append(f"{'query':<34}{'MDM':>8}{'AR':>8}")
     for label, m, a in rows:
         cell_m = f"{100 * acc['mdm'][m]:.1f}%" if m else "-"
         cell_a = f"{100 * acc['ar'][a]:.1f}%" if a else "-"
