@@ -9,13 +9,18 @@ from minillada import ModelConfig, Transformer
 
 
 class ConstantLogits(nn.Module):
-    """A mask predictor that always guesses uniformly over V tokens: every bound is -L log V."""
+    """A stand-in mask predictor that outputs all-zero logits: a uniform guess over V tokens.
 
-    def __init__(self, vocab_size=16, mask_id=1):
+    Every bound has a closed form for it (-L log V), which makes it the simplest oracle for the
+    likelihood code; it records the inputs it was called with. The library's tests use it too
+    (``tests/conftest.py`` imports it from here): one copy.
+    """
+
+    def __init__(self, vocab_size=16, mask_id=1, causal=False, max_seq_len=64):
         super().__init__()
         self.config = ModelConfig(vocab_size=vocab_size, mask_id=mask_id, d_model=8, n_layers=1,
-                                  n_heads=2, max_seq_len=64)
-        self.dummy = nn.Parameter(torch.zeros(()))
+                                  n_heads=2, max_seq_len=max_seq_len, causal=causal)
+        self.dummy = nn.Parameter(torch.zeros(()))  # so that .parameters() and .device work
         self.calls = []
 
     @property

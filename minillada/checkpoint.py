@@ -45,7 +45,6 @@ class Checkpoint:
     history: list = field(default_factory=list)
     optimizer_state: dict | None = None
     rng_state: dict | None = None
-    path: Path | None = None
 
 
 def save_checkpoint(out_dir, model, step: int, tokenizer=None, optimizer=None,
@@ -126,8 +125,7 @@ def load_checkpoint(path, device="cpu") -> Checkpoint:
     tokenizer = load_tokenizer(path / "tokenizer.json") if (path / "tokenizer.json").exists() else None
     return Checkpoint(model=model.to(device), tokenizer=tokenizer, step=int(meta["step"]),
                       train_config=meta.get("train_config", {}), history=meta.get("history", []),
-                      optimizer_state=train_state.get("optimizer"), rng_state=train_state.get("rng"),
-                      path=path)
+                      optimizer_state=train_state.get("optimizer"), rng_state=train_state.get("rng"))
 
 
 def _load_tensors(file: Path):

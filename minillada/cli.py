@@ -18,6 +18,22 @@ import os
 import statistics
 import sys
 import time
+from pathlib import Path
+
+import matplotlib
+import torch
+
+import minillada
+
+from . import reversal, reversal_jsonl
+from .bpe import BPETokenizer
+from .checkpoint import load_checkpoint
+from .data import SFTDataset, TextDataset, read_jsonl, read_text, synthetic_corpus
+from .model import ModelConfig, Transformer
+from .plotting import plot_reversal_bars, plot_reversal_curves
+from .sampling import generate, generate_autoregressive
+from .tokenizer import CharTokenizer, WordTokenizer
+from .train import TrainConfig, train
 
 
 def _say(*args) -> None:
@@ -27,9 +43,6 @@ def _say(*args) -> None:
 
 
 def _build_tokenizer(kind: str, text: str, bpe_vocab_size: int):
-    from .bpe import BPETokenizer
-    from .tokenizer import CharTokenizer, WordTokenizer
-
     if kind == "char":
         return CharTokenizer.train(text)
     if kind == "word":
@@ -42,8 +55,6 @@ def _build_tokenizer(kind: str, text: str, bpe_vocab_size: int):
 def _load_data(path, cfg):
     """(tokenizer, train data, validation data) from a text file, a .jsonl of SFT pairs, or, with
     no file, the built-in synthetic corpus."""
-    from .data import SFTDataset, TextDataset, read_jsonl, read_text, synthetic_corpus
-
     if path is not None and str(path).endswith(".jsonl"):
         pairs = [(r["prompt"], r["completion"]) for r in read_jsonl(path)]
         tok = _build_tokenizer(cfg.tokenizer, " ".join(p + " " + a for p, a in pairs),
@@ -61,9 +72,6 @@ def _load_data(path, cfg):
 
 
 def cmd_train(args) -> int:
-    from .model import ModelConfig, Transformer
-    from .train import TrainConfig, train
-
     overrides = {name: getattr(args, name) for name in TrainConfig.field_names()
                  if getattr(args, name, None) is not None}
     cfg = TrainConfig.preset(args.preset, **overrides)
@@ -85,11 +93,6 @@ def cmd_train(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    import torch
-
-    from .checkpoint import load_checkpoint
-    from .sampling import generate, generate_autoregressive
-
     ckpt = load_checkpoint(args.ckpt, device=args.device)
     model, tok = ckpt.model.eval(), ckpt.tokenizer
     if tok is None:
@@ -110,37 +113,28 @@ def cmd_sample(args) -> int:
 
 def cmd_reversal(args) -> int:
     """``python -m minillada reversal``: run, print the table, write JSON and PNGs to --out."""
-    from pathlib import Path
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from .plotting import plot_reversal_bars, plot_reversal_curves
-    from .reversal import ReversalConfig, report, run
-    from .reversal_jsonl import JsonlTask
-    from .reversal_jsonl import run as run_jsonl
-
+    matplotlib.use("Agg")                                  # the plots go to files, never a window
     if (args.train is None) != (args.test is None):
         raise ValueError("--train and --test go together: a JSONL file of training lines and one "
                          "of test questions")
-    task = None if args.train is None else JsonlTask.from_files(args.train, args.test)
+    task = None if args.train is None else reversal_jsonl.JsonlTask.from_files(args.train, args.test)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file; give a directory for the JSON and the plots")
     out.mkdir(parents=True, exist_ok=True)     # before training, so a bad --out fails at once
-    cfg = ReversalConfig(task=args.task, n_facts=args.n_facts, paired_fraction=args.paired_fraction,
+    cfg = reversal.ReversalConfig(task=args.task, n_facts=args.n_facts, paired_fraction=args.paired_fraction,
                          seed=args.seed, steps=args.steps, device=args.device,
                          eval_every=args.eval_every, progress=not args.no_progress,
                          cuda_graph=not args.no_cuda_graph)
     if args.quick:
         cfg.n_facts, cfg.steps, cfg.eval_every, cfg.d_model, cfg.n_layers = 40, 30, 15, 32, 2
     t0 = time.perf_counter()
-    results = run(cfg) if task is None else run_jsonl(cfg, task)
+    results = reversal.run(cfg) if task is None else reversal_jsonl.run(cfg, task)
     results["wall_seconds"] = time.perf_counter() - t0
     (out / "reversal.json").write_text(json.dumps(results, indent=1))
     plot_reversal_bars(results).savefig(out / "reversal_bars.png", dpi=110)
     plot_reversal_curves(results).savefig(out / "reversal_curves.png", dpi=110)
-    print(report(results))
+    print(reversal.report(results))
     for name in ("mdm", "ar"):
         for ex in results["examples"][name][:2]:
             print(f"  {name.upper()}: {ex['prompt']!r} -> {ex['got']!r} (expected {ex['expected']!r})")
@@ -150,13 +144,9 @@ def cmd_reversal(args) -> int:
 
 
 def cmd_info(args) -> int:
-    import torch
-
-    import minillada as ml
-
-    print(f"minillada {ml.__version__}, torch {torch.__version__}, "
+    print(f"minillada {minillada.__version__}, torch {torch.__version__}, "
           f"cuda available: {torch.cuda.is_available()}")
-    print("public names:", ", ".join(ml.__all__))
+    print("public names:", ", ".join(minillada.__all__))
     return 0
 
 
@@ -165,8 +155,6 @@ CHOICES = {"objective": ["mdm", "ar"], "model_preset": ["tiny", "gpu"],
 
 
 def _add_train_flags(p) -> None:
-    from .train import TrainConfig
-
     p.add_argument("--data", default=None, help="a shipped data set (shakespeare: 1.1 MB of "
                    "Shakespeare's plays), a UTF-8 text file, or a .jsonl file of "
                    '{"prompt": ..., "answer": ...} lines for SFT (default: a synthetic corpus)')

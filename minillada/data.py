@@ -50,10 +50,6 @@ class TextDataset:
     def from_text(cls, text: str, tokenizer, seq_len: int) -> "TextDataset":
         return cls(tokenizer.encode(text), seq_len)
 
-    @classmethod
-    def from_file(cls, path, tokenizer, seq_len: int) -> "TextDataset":
-        return cls.from_text(read_text(path), tokenizer, seq_len)
-
     def __len__(self) -> int:
         return self.ids.numel() - self.seq_len + 1  # number of distinct windows
 

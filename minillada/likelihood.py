@@ -36,18 +36,9 @@ import torch
 import torch.nn.functional as F
 
 from . import rng
+from .checks import mask_id_of as resolve_mask_id  # mask_id, else model.config.mask_id
 from .guidance import guided_logits
 from .masking import forward_process, mask_exactly, prompt_mask
-
-
-def resolve_mask_id(model, mask_id=None) -> int:
-    """``mask_id`` if given, else ``model.config.mask_id``."""
-    if mask_id is not None:
-        return int(mask_id)
-    cfg = getattr(model, "config", None)
-    if cfg is None or getattr(cfg, "mask_id", None) is None:
-        raise ValueError("pass mask_id=..., or use a model whose .config has a mask_id")
-    return int(cfg.mask_id)
 
 
 def _token_ce(logits, targets):

@@ -29,12 +29,17 @@ Queries (exact match on the whole entity):
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 
 import torch
 
 from .data import SFTDataset
+from .likelihood import answer_log_probs
+from .model import ModelConfig, Transformer
+from .sampling import generate, generate_autoregressive, infill
 from .tokenizer import WordTokenizer
+from .train import TrainConfig, train
 
 TASKS = ("people", "couplets")
 _ONSETS = "b d f g k l m n p r s t v z br dr gr kr pl st tr".split()
@@ -198,23 +203,20 @@ def _encode_batch(tok, texts) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _continue(model, P: torch.Tensor, seq_len: int, n_ar: int) -> torch.Tensor:
-    """Answer the prompts P (B, P): the AR model writes ``n_ar`` tokens; the MDM fills the rest of
-    the row with masks and decodes them one per step, as the rows looked in training."""
-    from .sampling import generate, generate_autoregressive
-
+def complete_prompts(model, prompts: torch.Tensor, seq_len: int, n_ar: int) -> torch.Tensor:
+    """The prompts (B, p) followed by the model's answer: the AR model writes ``n_ar`` tokens; the
+    MDM fills the rest of the ``seq_len`` row with masks and decodes them one per step, as the rows
+    looked in training."""
     if model.config.causal:
-        return generate_autoregressive(model, P, n_ar)
-    n = seq_len - P.shape[1]
-    return generate(model, P, steps=n, gen_length=n, block_length=n)
+        return generate_autoregressive(model, prompts, n_ar)
+    n = seq_len - prompts.shape[1]
+    return generate(model, prompts, steps=n, gen_length=n, block_length=n)
 
 
 @torch.no_grad()
 def _answer_log_likelihoods(model, prompt, answers) -> torch.Tensor:
     """log p(answer | prompt) under a causal model for each row of answers (N, A), in one call:
     the batched form of ``likelihood.autoregressive_log_likelihood``."""
-    from .likelihood import answer_log_probs
-
     x = torch.cat([prompt.expand(len(answers), -1), answers], dim=1)               # (N, P + A)
     return answer_log_probs(model, x, prompt.shape[1])                             # (N,)
 
@@ -223,8 +225,6 @@ def _answer_log_likelihoods(model, prompt, answers) -> torch.Tensor:
 def evaluate(model, task: Task, tok, seq_len: int, extra: bool = True) -> dict:
     """Exact-match accuracy of ``model`` on the test facts: forward and reversed questions, and
     (``extra``) the MDM's in-place infilling or the AR model's likelihood ranking."""
-    from .sampling import infill
-
     was_training = model.training
     model.eval()
     device = model.device
@@ -233,9 +233,11 @@ def evaluate(model, task: Task, tok, seq_len: int, extra: bool = True) -> dict:
     scores = {}
     for direction in ("forward", "reversed"):
         prompts, answers = zip(*(task.question(f, direction) for f in facts))
-        P, A = _encode_batch(tok, prompts).to(device), _encode_batch(tok, answers).to(device)
-        got = _continue(model, P, seq_len, A.shape[1])[:, P.shape[1]:P.shape[1] + A.shape[1]]
-        scores[direction] = float((got == A).all(dim=1).float().mean())
+        prompt_ids = _encode_batch(tok, prompts).to(device)                      # (N, p)
+        answer_ids = _encode_batch(tok, answers).to(device)                      # (N, a)
+        p, a = prompt_ids.shape[1], answer_ids.shape[1]
+        got = complete_prompts(model, prompt_ids, seq_len, a)[:, p:p + a]        # (N, a)
+        scores[direction] = float((got == answer_ids).all(dim=1).float().mean())
     if extra and not causal:
         # "[MASK] [MASK] is brave pilot ." padded with [EOS]: fill the left entity in place
         masked = [fill(task.templates[0][0], Fact(("[MASK]",) * len(f.left), f.right)) for f in facts]
@@ -259,9 +261,6 @@ def evaluate(model, task: Task, tok, seq_len: int, extra: bool = True) -> dict:
 def train_model(cfg: ReversalConfig, objective: str, tok, data, seq_len: int, callback=None):
     """Build and train one model of the experiment ("mdm" or "ar"); returns (model, history).
     ``callback(model, step, record)``, if given, runs after every optimizer step."""
-    from .model import ModelConfig, Transformer
-    from .train import TrainConfig, train
-
     torch.manual_seed(cfg.seed)
     model = Transformer(ModelConfig(vocab_size=tok.vocab_size, mask_id=tok.mask_id,
                                     d_model=cfg.d_model, n_layers=cfg.n_layers, n_heads=cfg.n_heads,
@@ -279,8 +278,6 @@ def train_model(cfg: ReversalConfig, objective: str, tok, data, seq_len: int, ca
 def run(cfg: ReversalConfig, objectives=("mdm", "ar")) -> dict:
     """Train the MDM and the AR model on the same data with the same recipe; evaluate both.
     ``objectives=("mdm",)`` trains the MDM alone (the ablations need no AR twin)."""
-    import time
-
     task = make_task(cfg.task, cfg.n_facts, cfg.paired_fraction, cfg.seed, cfg.phrasings)
     tok, data, seq_len = build_data(task)
     results = {"config": dict(vars(cfg)), "n_train_sentences": len(data),
@@ -310,9 +307,9 @@ def _examples(model, task, tok, seq_len, n=3) -> list:
     out = []
     for f in task.forward_only[:n]:
         prompt, answer = task.question(f, "reversed")
-        P = torch.tensor([tok.encode(prompt)], device=model.device)
-        x = _continue(model, P, seq_len, len(f.left) + 1)
-        got = tok.decode(x[0, P.shape[1]:], skip_special=True)
+        prompt_ids = torch.tensor([tok.encode(prompt)], device=model.device)     # (1, p)
+        x = complete_prompts(model, prompt_ids, seq_len, len(f.left) + 1)
+        got = tok.decode(x[0, prompt_ids.shape[1]:], skip_special=True)
         out.append({"prompt": prompt, "expected": answer, "got": got})
     return out
 

@@ -19,7 +19,7 @@ in the convention of fine-tuning data sets and of the reversal-curse literature 
 The tokenizer is the word tokenizer trained on the text of both files, so every test word has an
 id; prompt and completion are tokenized separately, so ``"is"`` + ``" the mayor."`` and
 ``"is "`` + ``"the mayor."`` ask the same question. Questions are answered in batches of equal
-prompt length, the way :func:`minillada.reversal.evaluate` answers its questions: the AR model
+prompt length by :func:`minillada.reversal.complete_prompts`, as in the built-in tasks: the AR model
 writes the completion greedily; the MDM fills the rest of the row with masks and decodes them one
 per step with low-confidence remasking.
 
@@ -36,7 +36,7 @@ from pathlib import Path
 import torch
 
 from .data import SFTDataset, read_jsonl
-from .reversal import ReversalConfig, _continue, train_model
+from .reversal import ReversalConfig, complete_prompts, train_model
 from .tokenizer import WordTokenizer
 
 
@@ -105,9 +105,10 @@ def answer(model, questions, tok, seq_len: int) -> list[list[int]]:
     for i, q in enumerate(questions):
         by_length.setdefault(len(q["prompt"]), []).append(i)
     for p, idx in by_length.items():
-        P = torch.tensor([questions[i]["prompt"] for i in idx], device=model.device)   # (k, p)
+        prompts = torch.tensor([questions[i]["prompt"] for i in idx], device=model.device)  # (k, p)
         n_ar = max(len(questions[i]["completion"]) for i in idx) + 1
-        out = _continue(model, P, seq_len, n_ar)[:, p:].tolist()                       # (k, ...)
+        out = complete_prompts(model, prompts, seq_len, n_ar)[:, p:].tolist()
+
         for i, ids in zip(idx, out):
             answers[i] = ids[:ids.index(tok.eos_id) + 1] if tok.eos_id in ids else ids
     model.train(was_training)

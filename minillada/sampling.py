@@ -28,11 +28,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from . import rng
+from . import checks, rng
 from .guidance import guided_logits
-from .likelihood import resolve_mask_id
-
-REMASKING = ("low_confidence", "random")
 
 
 @dataclass
@@ -117,80 +114,23 @@ def remask_step(logits, x, candidates, num_transfer, mask_id, temperature=0.0,
     return torch.where(revealed, x0, x), conf, revealed
 
 
-def _check_common(model, steps, temperature, remasking, cfg_scale, threshold):
-    if not hasattr(model, "config"):
-        raise ValueError("the model needs a .config (a minillada Transformer has one)")
-    if not isinstance(steps, int) or steps <= 0:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
-    if remasking not in REMASKING:
-        raise ValueError(f"remasking must be one of {REMASKING}, got {remasking!r}")
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0 (0 is greedy), got {temperature}")
-    if cfg_scale < 0:
-        raise ValueError(f"cfg_scale must be >= 0 (0 is no guidance), got {cfg_scale}")
-    if threshold is not None and not 0 < threshold <= 1:
-        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+def denoise(model, x, region, steps, mask_id, temperature=0., remasking="low_confidence",
+            cfg_scale=0., prompt_index=None, generator=None) -> torch.Tensor:
+    """Reveal every mask of x (B, T) inside ``region`` (B, T) bool in exactly ``steps`` steps.
 
-
-def _as_batch(x, name) -> torch.Tensor:
-    x = torch.as_tensor(x)
-    if x.dim() == 1:
-        x = x[None, :]
-    if x.dim() != 2 or x.dtype != torch.long:
-        raise ValueError(f"{name} must be a (batch, length) tensor of torch.long ids, got shape "
-                         f"{tuple(x.shape)} and dtype {x.dtype}")
-    return x
-
-
-def _model_fn(model, prompt_index, cfg_scale, mask_id, attention_mask):
-    def call(x, **cache_args):
-        if cfg_scale > 0:
-            if attention_mask is not None:
-                raise ValueError("cfg_scale > 0 with an attention_mask is not supported")
-            return guided_logits(model, x, prompt_index, cfg_scale, mask_id)
-        return model(x, attention_mask, **cache_args)
-    return call
-
-
-def _denoise_region(call, x, region, steps, mask_id, temperature, remasking, threshold, generator,
-                    trace, cache_from=None):
-    """Reveal every mask inside ``region`` ((B, T) bool) in at most ``steps`` steps.
-
-    ``cache_from`` (prefix KV cache): the first step runs the whole sequence and keeps the keys and
-    values of the positions left of ``cache_from``; later steps run only ``x[:, cache_from:]``
-    against them. Everything left of ``cache_from`` must be outside ``region``.
+    The inner loop of LLaDA's Algorithm 5 (and of ``generate.py``): each step predicts every
+    position and keeps the ``num_transfer[:, i]`` most confident predictions inside the region.
+    ``prompt_index`` (T,) or (B, T) bool marks what classifier-free guidance hides (``cfg_scale > 0``).
     """
-    start = cache_from or 0
-    prefix_kv = None
-    num_transfer = get_num_transfer_tokens(x.eq(mask_id) & region, steps)          # (B, steps)
+    num_transfer = get_num_transfer_tokens(x.eq(mask_id) & region, steps)        # (B, steps)
     for i in range(steps):
-        candidates = x.eq(mask_id) & region
-        if threshold is not None:
-            if not candidates.any():
-                break                           # the block is done early: that is the speed-up
-            # at least one per step, and enough to finish within the remaining steps
-            remaining = candidates.sum(dim=1)
-            least = torch.maximum((remaining + steps - i - 1) // (steps - i),
-                                  remaining.clamp(max=1))
+        candidates = x.eq(mask_id) & region                                      # (B, T)
+        if cfg_scale > 0:
+            logits = guided_logits(model, x, prompt_index, cfg_scale, mask_id)   # (B, T, V)
         else:
-            least = num_transfer[:, i]
-        if cache_from is None:
-            logits = call(x)                                                     # (B, T, V)
-        elif prefix_kv is None:
-            logits, kv = call(x, use_cache=True)
-            prefix_kv = [(k[:, :, :start], v[:, :, :start]) for k, v in kv]     # (B, H, start, D)
-            logits = logits[:, start:]                                           # (B, T-start, V)
-        else:
-            logits = call(x[:, start:], past_kv=prefix_kv)                       # (B, T-start, V)
-        trace.model_calls += 1
-        tail, conf, revealed = remask_step(logits, x[:, start:], candidates[:, start:], least,
-                                           mask_id, temperature, remasking, threshold, generator)
-        x = torch.cat([x[:, :start], tail], dim=1)
-        if trace.start is not None:
-            left = revealed.new_zeros(x.shape[0], start)                          # (B, start)
-            trace.tokens.append(x.clone())
-            trace.confidence.append(torch.cat([left.float() - float("inf"), conf.float()], dim=1))
-            trace.revealed.append(torch.cat([left, revealed], dim=1))
+            logits = model(x)                                                    # (B, T, V)
+        x, _, _ = remask_step(logits, x, candidates, num_transfer[:, i], mask_id, temperature,
+                              remasking, generator=generator)
     return x
 
 
@@ -200,50 +140,36 @@ def generate(model, prompt, steps=128, gen_length=128, block_length=128, tempera
              attention_mask=None, generator=None, return_trace=False, kv_cache=False):
     """Generate ``gen_length`` tokens after ``prompt`` (B, P) by iterative unmasking.
 
-    Returns (B, P + gen_length) token ids, and a :class:`Trace` when ``return_trace`` is set.
-    ``attention_mask`` (B, P), optional, marks real prompt tokens (1) against left padding (0).
-    ``kv_cache=True`` turns on Fast-dLLM's approximate prefix cache (Wu et al. 2025, Sec. 3.1): the
-    first step of each block computes keys and values for the whole sequence, and the block's other
-    steps run only the block and what follows it, reusing the prefix's keys and values although
-    the tokens they attended to have changed since. Faster for long prompts or many blocks, not
-    exact; off by default (``benchmarks/sampling_speed.py`` measures both sides).
-    See the module docstring for the algorithm; the arguments mean what they mean in LLaDA's
-    ``generate.py``.
+    Returns (B, P + gen_length) token ids. The arguments mean what they mean in LLaDA's
+    ``generate.py``; the module docstring walks through the algorithm. Four options run the same
+    algorithm through :mod:`minillada.sampling_fast`, which adds what they need around the loop:
+    ``threshold`` (Fast-dLLM's confidence-threshold decoding), ``kv_cache`` (Fast-dLLM's approximate
+    prefix cache), ``attention_mask`` (B, P) (1 for real prompt tokens, 0 for left padding) and
+    ``return_trace`` (also return a :class:`Trace` of every step).
     """
-    _check_common(model, steps, temperature, remasking, cfg_scale, threshold)
-    if kv_cache and cfg_scale > 0:
-        raise ValueError("kv_cache=True does not support classifier-free guidance (cfg_scale > 0)")
-    mask_id = resolve_mask_id(model, mask_id)
-    prompt = _as_batch(prompt, "prompt").to(model.device)
+    if threshold is not None or kv_cache or attention_mask is not None or return_trace:
+        from .sampling_fast import generate_fast        # here: sampling_fast builds on this module
+        return generate_fast(model, prompt, steps, gen_length, block_length, temperature, cfg_scale,
+                             remasking, mask_id, threshold, attention_mask, generator, return_trace,
+                             kv_cache)
+    checks.sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)
+    num_blocks = checks.blocks(gen_length, block_length, steps)
+    mask_id = checks.mask_id_of(model, mask_id)
+    prompt = checks.token_batch(prompt, "prompt").to(model.device)
     B, P = prompt.shape
-    if gen_length <= 0 or block_length <= 0 or gen_length % block_length:
-        raise ValueError(f"gen_length={gen_length} must be a positive multiple of block_length="
-                         f"{block_length}")
-    num_blocks = gen_length // block_length
-    if steps % num_blocks:
-        raise ValueError(f"steps={steps} must be divisible by the number of blocks "
-                         f"gen_length / block_length = {num_blocks}")
-    if P + gen_length > model.config.max_seq_len:
-        raise ValueError(f"prompt ({P} tokens) + gen_length ({gen_length}) is longer than the model's "
-                         f"max_seq_len={model.config.max_seq_len}; ask for fewer tokens")
+    checks.fits(model, P + gen_length, f"prompt ({P} tokens) + gen_length ({gen_length})")
+
+    # the answer starts as gen_length masks after the prompt
     x = torch.full((B, P + gen_length), mask_id, dtype=torch.long, device=prompt.device)
     x[:, :P] = prompt
-    if attention_mask is not None:
-        attention_mask = torch.as_tensor(attention_mask, device=x.device).bool()
-        if attention_mask.shape != (B, P):
-            raise ValueError(f"attention_mask must have the prompt's shape {(B, P)}, got "
-                             f"{tuple(attention_mask.shape)}")
-        attention_mask = torch.cat([attention_mask, attention_mask.new_ones(B, gen_length)], dim=1)
-    prompt_index = torch.arange(P + gen_length, device=x.device) < P
-    call = _model_fn(model, prompt_index, cfg_scale, mask_id, attention_mask)
-    trace = Trace(start=x.clone() if return_trace else None)
-    positions = torch.arange(P + gen_length, device=x.device)
+    prompt_index = torch.arange(P + gen_length, device=x.device) < P             # (T,)
+    # blocks are decoded left to right; within a block, steps // num_blocks steps of remasking
     for b in range(num_blocks):
-        lo, hi = P + b * block_length, P + (b + 1) * block_length
-        region = ((positions >= lo) & (positions < hi)).expand(B, -1)
-        x = _denoise_region(call, x, region, steps // num_blocks, mask_id, temperature, remasking,
-                            threshold, generator, trace, cache_from=lo if kv_cache else None)
-    return (x, trace) if return_trace else x
+        block = torch.zeros_like(x, dtype=torch.bool)                              # (B, T)
+        block[:, P + b * block_length:P + (b + 1) * block_length] = True
+        x = denoise(model, x, block, steps // num_blocks, mask_id, temperature, remasking,
+                    cfg_scale, prompt_index, generator)
+    return x
 
 
 @torch.no_grad()
@@ -253,22 +179,23 @@ def infill(model, x, steps=None, temperature=0., cfg_scale=0., remasking="low_co
 
     Every mask is a candidate at every step (one block spanning the whole sequence); the other
     tokens are context and never change. ``steps`` defaults to the number of masks (one per step).
-    For guidance, the unmasked tokens play the prompt. Example, with a word tokenizer::
+    For guidance, the unmasked tokens play the prompt. ``threshold`` and ``return_trace`` run
+    through :mod:`minillada.sampling_fast`, as in :func:`generate`. Example, with a word tokenizer::
 
         x = torch.tensor([tok.encode("[MASK] [MASK] is a brave pilot .", allow_special=True)])
         filled = infill(model, x)          # the two masks become a name
     """
-    mask_id = resolve_mask_id(model, mask_id)
-    x = _as_batch(x, "x").to(model.device)
-    region = x.eq(mask_id)
-    n = int(region.sum(dim=1).max())
-    steps = max(n, 1) if steps is None else steps
-    _check_common(model, steps, temperature, remasking, cfg_scale, threshold)
-    call = _model_fn(model, ~region, cfg_scale, mask_id, None)
-    trace = Trace(start=x.clone() if return_trace else None)
-    x = _denoise_region(call, x, region, steps, mask_id, temperature, remasking, threshold,
-                        generator, trace)
-    return (x, trace) if return_trace else x
+    if threshold is not None or return_trace:
+        from .sampling_fast import infill_fast          # here: sampling_fast builds on this module
+        return infill_fast(model, x, steps, temperature, cfg_scale, remasking, mask_id, threshold,
+                           generator, return_trace)
+    mask_id = checks.mask_id_of(model, mask_id)
+    x = checks.token_batch(x, "x").to(model.device)
+    region = x.eq(mask_id)                                                       # (B, T)
+    steps = max(int(region.sum(dim=1).max()), 1) if steps is None else steps
+    checks.sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)
+    return denoise(model, x, region, steps, mask_id, temperature, remasking, cfg_scale,
+                   ~region, generator)
 
 
 @torch.no_grad()
@@ -286,7 +213,7 @@ def generate_autoregressive(model, prompt, max_new_tokens, temperature=0., gener
                          "for a masked diffusion model use generate")
     if temperature < 0:
         raise ValueError(f"temperature must be >= 0, got {temperature}")
-    x = _as_batch(prompt, "prompt").to(model.device)
+    x = checks.token_batch(prompt, "prompt").to(model.device)
     if x.shape[1] == 0:
         raise ValueError("the prompt is empty: give at least one token (e.g. [BOS])")
     if x.shape[1] + max_new_tokens > model.config.max_seq_len:

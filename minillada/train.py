@@ -34,6 +34,7 @@ from .checkpoint import load_checkpoint, resolve_checkpoint, save_checkpoint
 from .cuda_graph import cuda_graphed
 from .likelihood import autoregressive_loss_from_logits, diffusion_loss, diffusion_loss_from_logits
 from .masking import forward_process
+from .sampling import generate, generate_autoregressive
 
 OBJECTIVES = ("mdm", "ar")
 SCHEDULES = ("cosine", "wsd", "constant")
@@ -191,8 +192,6 @@ def evaluate(model, data, cfg: TrainConfig, mask_id: int, device) -> float:
 
 def sample_text(model, data, tokenizer, cfg: TrainConfig, device, n_prompt: int = 8) -> str:
     """A short sample after a validation prompt, to watch the model learn."""
-    from .sampling import generate, generate_autoregressive
-
     x0, pl = data.sample(1, torch.Generator().manual_seed(99))
     n_prompt = int(pl[0]) if pl is not None else min(n_prompt, cfg.seq_len // 2)
     prompt = x0[:, :n_prompt].to(device)
@@ -249,8 +248,7 @@ def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=
     autocast = torch.autocast("cuda", dtype=torch.bfloat16,
                               enabled=device.type == "cuda" and cfg.bf16, cache_enabled=not graphs)
     if graphs:
-        row_len = data.sample(1, torch.Generator())[0].shape[1]   # a throwaway draw: the row length
-        net = cuda_graphed(model, (cfg.batch_size, row_len), autocast)
+        net = cuda_graphed(model, (cfg.batch_size, data.seq_len), autocast)   # rows of data.seq_len
     rows_per_micro = cfg.batch_size * dist.world_size       # one micro-batch of all ranks
     rows_per_step = rows_per_micro * cfg.grad_accum
     mine = slice(dist.rank * cfg.batch_size, (dist.rank + 1) * cfg.batch_size)  # within a micro

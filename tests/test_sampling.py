@@ -279,6 +279,32 @@ def test_prefix_cache_on_a_bidirectional_model(model):
         generate(spy, p, 8, 8, 4, cfg_scale=1.0, kv_cache=True)
 
 
+@pytest.mark.parametrize("steps, gen_length, block_length, temperature, remasking, cfg_scale", [
+    (8, 8, 8, 0.0, "low_confidence", 0.0), (6, 12, 4, 0.0, "low_confidence", 0.0),
+    (4, 8, 2, 1.0, "low_confidence", 0.0), (8, 8, 4, 0.7, "random", 0.0),
+    (8, 8, 8, 0.0, "low_confidence", 1.5)])
+def test_fast_path_gives_the_plain_loops_tokens(model, steps, gen_length, block_length,
+                                                temperature, remasking, cfg_scale):
+    """sampling_fast runs the same algorithm: with no option switched on (and with a trace, which
+    only records), it gives the plain loop's tokens and draws the same random numbers."""
+    from minillada.sampling_fast import generate_fast, infill_fast
+
+    p = prompt(B=3, P=4)
+    kw = dict(temperature=temperature, remasking=remasking, cfg_scale=cfg_scale)
+    plain = generate(model, p, steps, gen_length, block_length,
+                     generator=torch.Generator().manual_seed(7), **kw)
+    fast = generate_fast(model, p, steps, gen_length, block_length,
+                         generator=torch.Generator().manual_seed(7), **kw)
+    traced, trace = generate(model, p, steps, gen_length, block_length, return_trace=True,
+                             generator=torch.Generator().manual_seed(7), **kw)
+    assert torch.equal(plain, fast) and torch.equal(plain, traced)
+    assert trace.model_calls == steps and torch.equal(trace.tokens[-1], plain)
+    x = plain.clone()
+    x[:, [0, 5, 6]] = MASK
+    assert torch.equal(infill(model, x, generator=torch.Generator().manual_seed(3), **kw),
+                       infill_fast(model, x, generator=torch.Generator().manual_seed(3), **kw))
+
+
 def test_trace_text_escapes_newlines():
     from minillada import CharTokenizer
 

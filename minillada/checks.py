@@ -1,0 +1,82 @@
+"""The input checks of the public functions, in one place.
+
+Every public function of minillada turns a bad argument into a ``ValueError`` that says what was
+expected and what came, before anything deep inside torch can fail with a message about strides or
+dtypes. The checks live here so that the chapter modules can call them in one line and then read
+as the algorithm.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+REMASKING = ("low_confidence", "random")
+
+
+def token_batch(x, name: str = "x") -> torch.Tensor:
+    """``x`` as a (batch, length) tensor of torch.long ids; a 1-D sequence becomes a batch of one.
+
+    >>> token_batch([5, 6, 7], "prompt").shape
+    torch.Size([1, 3])
+    """
+    x = torch.as_tensor(x)
+    if x.dim() == 1:
+        x = x[None, :]
+    if x.dim() != 2 or x.dtype != torch.long:
+        raise ValueError(f"{name} must be a (batch, length) tensor of torch.long ids, got shape "
+                         f"{tuple(x.shape)} and dtype {x.dtype}")
+    return x
+
+
+def mask_id_of(model, mask_id=None) -> int:
+    """``mask_id`` if given, else the model's own ``config.mask_id`` (one source for the fact)."""
+    if mask_id is not None:
+        return int(mask_id)
+    config = getattr(model, "config", None)
+    if config is None or getattr(config, "mask_id", None) is None:
+        raise ValueError("pass mask_id=..., or use a model whose .config has a mask_id")
+    return int(config.mask_id)
+
+
+def fits(model, n_tokens: int, what: str) -> None:
+    """Refuse a sequence longer than the model's positions (``what`` says how it was made up)."""
+    if n_tokens > model.config.max_seq_len:
+        raise ValueError(f"{what} is longer than the model's max_seq_len="
+                         f"{model.config.max_seq_len}; ask for fewer tokens")
+
+
+def positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+def sampling_args(model, steps, temperature, remasking, cfg_scale, threshold) -> None:
+    """The arguments shared by ``generate`` and ``infill``."""
+    if not hasattr(model, "config"):
+        raise ValueError("the model needs a .config (a minillada Transformer has one)")
+    positive_int(steps, "steps")
+    if remasking not in REMASKING:
+        raise ValueError(f"remasking must be one of {REMASKING}, got {remasking!r}")
+    if not isinstance(temperature, (int, float)) or not math.isfinite(temperature) or temperature < 0:
+        raise ValueError(f"temperature must be a finite number >= 0 (0 is greedy), got {temperature!r}")
+    if cfg_scale < 0:
+        raise ValueError(f"cfg_scale must be >= 0 (0 is no guidance), got {cfg_scale}")
+    if threshold is not None and not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+
+
+def blocks(gen_length, block_length, steps) -> int:
+    """The number of blocks of a semi-autoregressive layout, after checking that it tiles."""
+    positive_int(gen_length, "gen_length")
+    positive_int(block_length, "block_length")
+    if gen_length % block_length:
+        raise ValueError(f"gen_length={gen_length} must be a positive multiple of block_length="
+                         f"{block_length}")
+    num_blocks = gen_length // block_length
+    if steps % num_blocks:
+        raise ValueError(f"steps={steps} must be divisible by the number of blocks "
+                         f"gen_length / block_length = {num_blocks}")
+    return num_blocks
