@@ -23,6 +23,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .kv_cache import AttentionState
+
 PRESETS = {
     # trains a character- or word-level model on a 2-core CPU in minutes (about 0.8M parameters)
     "tiny": dict(d_model=128, n_layers=4, n_heads=4, max_seq_len=64),
@@ -149,31 +151,30 @@ def _capturing_cuda_graph() -> bool:
 
 
 class Attention(nn.Module):
+    """Multi-head self-attention with rotary positions (the fused form of :func:`attention`)."""
+
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.n_heads, self.causal, self.dropout = cfg.n_heads, cfg.causal, cfg.dropout
         self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model, bias=False)
         self.proj = nn.Linear(cfg.d_model, cfg.d_model, bias=False)
 
-    def forward(self, x, cos, sin, attn_mask=None, past_kv=None):
-        """x: (B, T, C). ``past_kv``: optional (k, v), each (B, H, P, D), the keys and values of P
-        positions to the left of x (a KV cache). Returns (output (B, T, C), (k, v) of all P + T)."""
+    def forward(self, x, cos, sin, state=None, layer: int = 0):
+        """x: (B, T, C) -> (B, T, C). ``state``: a :class:`~minillada.kv_cache.AttentionState`
+        when sampling with a KV cache or a padding mask (``layer`` says which cache is this one's)."""
         B, T, C = x.shape
         qkv = self.qkv(x).view(B, T, 3, self.n_heads, C // self.n_heads)    # (B, T, 3, H, D)
         qkv = qkv.permute(2, 0, 3, 1, 4)                                    # (3, B, H, T, D)
         q, k = apply_rope(qkv[:2], cos, sin).unbind(0)   # rotate q and k in one go; each (B,H,T,D)
         v = qkv[2]                                                          # (B, H, T, D)
-        if past_kv is not None:
-            k, v = torch.cat([past_kv[0], k], dim=2), torch.cat([past_kv[1], v], dim=2)  # (B,H,P+T,D)
-        # The whole difference between LLaDA and GPT: is_causal. With a padding mask or a cache the
-        # caller folds the causal triangle into attn_mask (SDPA's is_causal assumes no cache, and
-        # a single new query after a cache may see every key anyway).
-        y = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=attn_mask,
-            is_causal=self.causal and attn_mask is None and past_kv is None,
-            dropout_p=self.dropout if self.training else 0.0)               # (B, H, T, D)
+        dropout_p = self.dropout if self.training else 0.0
+        if state is None:
+            # the whole difference between LLaDA and GPT: is_causal
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal, dropout_p=dropout_p)
+        else:
+            y = state.attend(layer, q, k, v, dropout_p)                     # (B, H, T, D)
         y = y.transpose(1, 2).reshape(B, T, C)                              # (B, T, C)
-        return self.proj(y), (k, v)
+        return self.proj(y)
 
 
 class SwiGLU(nn.Module):
@@ -200,10 +201,9 @@ class Block(nn.Module):
         self.mlp = SwiGLU(cfg)
         self.drop = nn.Dropout(cfg.dropout)
 
-    def forward(self, x, cos, sin, attn_mask=None, past_kv=None):
-        a, kv = self.attn(self.attn_norm(x), cos, sin, attn_mask, past_kv)
-        x = x + self.drop(a)
-        return x + self.drop(self.mlp(self.mlp_norm(x))), kv
+    def forward(self, x, cos, sin, state=None, layer: int = 0):
+        x = x + self.drop(self.attn(self.attn_norm(x), cos, sin, state, layer))
+        return x + self.drop(self.mlp(self.mlp_norm(x)))
 
 
 class Transformer(nn.Module):
@@ -249,6 +249,8 @@ class Transformer(nn.Module):
 
     def check_input(self, x: torch.Tensor) -> None:
         """Raise ValueError for input the model cannot take (wrong shape, dtype, length or ids)."""
+        if torch.compiler.is_compiling() or _capturing_cuda_graph():
+            return                  # the checks read values back to the host: not while capturing
         cfg = self.config
         if not isinstance(x, torch.Tensor) or x.dim() != 2:
             raise ValueError(f"model input must be a (batch, seq_len) tensor of token ids, got "
@@ -267,49 +269,19 @@ class Transformer(nn.Module):
                 past_kv: list | None = None, use_cache: bool = False):
         """Logits (B, T, V) for token ids x (B, T).
 
-        ``attention_mask`` (B, P + T), optional: 1/True for real tokens, 0/False for padding. Padding
-        is hidden from every query as a key. (The outputs at padded positions are meaningless.)
-
-        KV cache (for fast sampling): ``past_kv``, one (k, v) pair per layer from an earlier call,
-        holds the keys and values of P positions left of x; x then sits at positions P..P+T-1.
-        With ``use_cache=True`` the call returns ``(logits, kv)``, the pairs for all P + T positions.
-        A causal model reproduces a full forward exactly (the AR KV cache). A bidirectional model
-        does only if the cached positions would not have changed: Fast-dLLM's prefix cache reuses
-        them anyway, as an approximation (see ``sampling.generate(kv_cache=True)``).
+        For the samplers (see :mod:`minillada.kv_cache`): ``attention_mask`` (B, P + T) hides
+        padding; ``past_kv``, an earlier call's cache, holds the keys and values of P positions left
+        of x; ``use_cache=True`` returns ``(logits, kv)`` with the cache of all P + T positions.
         """
-        if not (torch.compiler.is_compiling() or _capturing_cuda_graph()):
-            self.check_input(x)     # its checks read values back to the host: not while capturing
-        B, T = x.shape
-        P = 0 if past_kv is None else past_kv[0][0].shape[2]
-        if P + T > self.config.max_seq_len:
-            raise ValueError(f"{P} cached + {T} new positions exceed max_seq_len="
-                             f"{self.config.max_seq_len}")
-        attn_mask = self._attention_mask(attention_mask, B, P, T, x.device)
-        cos, sin = self.rope_cos[P:P + T], self.rope_sin[P:P + T]
+        self.check_input(x)
+        state = None
+        if attention_mask is not None or past_kv is not None or use_cache:
+            state = AttentionState(self.config, x, attention_mask, past_kv)
+        start = 0 if state is None else state.offset    # x sits at positions start..start+T-1
+        T = x.shape[1]
+        cos, sin = self.rope_cos[start:start + T], self.rope_sin[start:start + T]  # (T, D/2)
         h = self.drop(self.embed(x))                     # (B, T, C)
-        new_kv = []
-        for i, block in enumerate(self.blocks):
-            h, kv = block(h, cos, sin, attn_mask, None if past_kv is None else past_kv[i])
-            new_kv.append(kv)
+        for layer, block in enumerate(self.blocks):
+            h = block(h, cos, sin, state, layer)         # (B, T, C)
         logits = self.head(self.norm(h)).float()         # (B, T, V), float32 even under autocast
-        return (logits, new_kv) if use_cache else logits
-
-    def _attention_mask(self, attention_mask, B, P, T, device):
-        """The boolean (B or 1, 1, T, P + T) mask SDPA needs, or None when ``is_causal`` or full
-        attention will do. Query i sits at position P + i; key j at position j."""
-        causal_with_cache = self.config.causal and P > 0 and T > 1
-        if attention_mask is None and not causal_with_cache:
-            return None
-        if attention_mask is None:
-            keep = torch.ones(1, 1, 1, P + T, dtype=torch.bool, device=device)
-        else:
-            if attention_mask.shape != (B, P + T):
-                raise ValueError(f"attention_mask has shape {tuple(attention_mask.shape)}, "
-                                 f"expected (batch, cached + new positions) = {(B, P + T)}")
-            keep = attention_mask.to(device=device, dtype=torch.bool)[:, None, None, :]  # (B,1,1,P+T)
-        # query i (position P + i) sees key j when j <= P + i, in a causal model; and always itself,
-        # so a row of pure padding never becomes a softmax over nothing but -inf
-        diag = torch.ones(T, P + T, dtype=torch.bool, device=device).tril(diagonal=P)   # (T, P+T)
-        if self.config.causal:
-            keep = keep & diag
-        return keep | (diag & ~diag.tril(diagonal=P - 1))
+        return (logits, state.new_kv) if use_cache else logits

@@ -208,7 +208,8 @@ def sample_text(model, data, tokenizer, cfg: TrainConfig, device, n_prompt: int 
 
 def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=None,
           resume: bool = False, callback=None) -> list[dict]:
-    """Train ``model`` on ``data`` (a TextDataset or SFTDataset) for ``cfg.max_steps`` steps.
+    """Train ``model`` on ``data`` (a TextDataset or SFTDataset: anything with ``sample(rows,
+    generator)``, and ``seq_len`` for CUDA graphs) for ``cfg.max_steps`` steps.
 
     Returns the history: one dict per step with ``step``, ``loss``, ``lr``, ``tokens_per_s``, and
     ``val_loss`` (and ``sample``) at validation steps. With ``out_dir`` it writes checkpoints
@@ -217,42 +218,17 @@ def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=
     """
     if cfg.objective == "ar" and not model.config.causal:
         raise ValueError("objective='ar' needs a model built with causal=True")
-    device = resolve_device(cfg.device)
-    dist = distributed.setup(device.type)
-    if dist.enabled and device.type == "cuda":
-        device = torch.device("cuda", dist.local_rank)
+    device, dist = _device_and_ranks(cfg)
     torch.manual_seed(cfg.seed)
-    g_data = torch.Generator().manual_seed(cfg.seed)
-    g_mask = torch.Generator().manual_seed(cfg.seed + 1)
-    mask_id = model.config.mask_id
+    g_data = torch.Generator().manual_seed(cfg.seed)          # the order of the data
+    g_mask = torch.Generator().manual_seed(cfg.seed + 1)      # the masks of the forward process
     model.to(device).train()
     optimizer = make_optimizer(model, cfg)
     start, history = 0, []
     if resume and out_dir is not None and _has_checkpoint(out_dir):
-        ckpt = load_checkpoint(out_dir)
-        model.load_state_dict(ckpt.model.state_dict())
-        optimizer.load_state_dict(ckpt.optimizer_state)
-        g_data.set_state(ckpt.rng_state["data"])
-        g_mask.set_state(ckpt.rng_state["mask"])
-        torch.set_rng_state(ckpt.rng_state["torch"])
-        start, history = ckpt.step, ckpt.history
-    net = model
-    if dist.enabled:
-        net = torch.nn.parallel.DistributedDataParallel(
-            model, device_ids=[device.index] if device.type == "cuda" else None)
-    if cfg.compile:
-        net = torch.compile(net)
-    graphs = cfg.cuda_graph and device.type == "cuda"
-    if graphs and dist.enabled:
-        raise ValueError("cuda_graph=True does not support data parallelism (torchrun)")
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16,
-                              enabled=device.type == "cuda" and cfg.bf16, cache_enabled=not graphs)
-    if graphs:
-        net = cuda_graphed(model, (cfg.batch_size, data.seq_len), autocast)   # rows of data.seq_len
-    rows_per_micro = cfg.batch_size * dist.world_size       # one micro-batch of all ranks
-    rows_per_step = rows_per_micro * cfg.grad_accum
-    mine = slice(dist.rank * cfg.batch_size, (dist.rank + 1) * cfg.batch_size)  # within a micro
-    tokens_per_step = rows_per_step * cfg.seq_len
+        start, history = _restore(out_dir, model, optimizer, g_data, g_mask)
+    net, autocast = _fast_forward(model, cfg, device, dist, data)
+    rows_per_step = cfg.batch_size * dist.world_size * cfg.grad_accum  # all ranks, all micro-batches
 
     def save(step):
         if out_dir is not None and dist.is_main:
@@ -267,51 +243,103 @@ def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=
         lr = lr_at(step, cfg)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        # the global batch of this step, the same on every rank; each rank keeps its own rows
-        x0, pl = data.sample(rows_per_step, g_data)
-        x0 = rng.to_device(x0, device)     # the prompt lengths stay on the CPU, where they are checked
-        total = torch.zeros((), device=device)
-        for micro in range(cfg.grad_accum):
-            in_micro = slice(micro * rows_per_micro, (micro + 1) * rows_per_micro)
-            # gradients are averaged across ranks only on the last micro-batch
-            sync = micro == cfg.grad_accum - 1 or not dist.enabled
-            with (torch.enable_grad() if sync else net.no_sync()):
-                loss = step_loss(net, x0[in_micro], pl[in_micro] if pl is not None else None, cfg,
-                                 mask_id, g_mask, mine, autocast) / cfg.grad_accum
-                loss.backward()
-            total += loss.detach()
+        # the global batch of this step, the same on every rank (each rank keeps its own rows)
+        x0, prompt_lengths = data.sample(rows_per_step, g_data)
+        loss = _forward_backward(net, rng.to_device(x0, device), prompt_lengths, cfg,
+                                 model.config.mask_id, g_mask, dist, autocast)
         if cfg.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        loss_value = float(distributed.mean_over_ranks(total, dist))
+
+        # bookkeeping: the record of this step, validation, the progress bar, checkpoints
         now = time.perf_counter()
-        record = {"step": step + 1, "loss": loss_value, "lr": lr,
-                  "tokens_per_s": tokens_per_step / (now - t_last)}
-        t_last = now
-        if not math.isfinite(loss_value):
-            raise FloatingPointError(f"the loss became {loss_value} at step {step + 1}; "
+        record = {"step": step + 1, "loss": loss, "lr": lr,
+                  "tokens_per_s": rows_per_step * cfg.seq_len / (now - t_last)}
+        if not math.isfinite(loss):
+            raise FloatingPointError(f"the loss became {loss} at step {step + 1}; "
                                      "try a smaller lr or a longer warmup")
-        if val_data is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0
-                                                        or step + 1 == cfg.max_steps):
-            record["val_loss"] = evaluate(model, val_data, cfg, mask_id, device)
+        last = step + 1 == cfg.max_steps
+        if val_data is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0 or last):
+            record["val_loss"] = evaluate(model, val_data, cfg, model.config.mask_id, device)
             if tokenizer is not None and dist.is_main:
                 record["sample"] = sample_text(model, val_data, tokenizer, cfg, device)
                 bar.write(f"step {step + 1}: val {record['val_loss']:.4f} | {record['sample']!r}")
-            t_last = time.perf_counter()  # evaluation time is not training throughput
         if callback is not None:
             callback(step + 1, record)
-            t_last = time.perf_counter()
         history.append(record)
-        bar.set_postfix(loss=f"{loss_value:.4f}", lr=f"{lr:.2e}",
-                        tok_s=f"{record['tokens_per_s']:.0f}")
-        if cfg.save_every and (step + 1) % cfg.save_every == 0 and step + 1 < cfg.max_steps:
+        bar.set_postfix(loss=f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{record['tokens_per_s']:.0f}")
+        if cfg.save_every and (step + 1) % cfg.save_every == 0 and not last:
             save(step + 1)
+        t_last = time.perf_counter()      # evaluation and saving are not training throughput
     bar.close()
     if start < cfg.max_steps:
         save(cfg.max_steps)
     distributed.cleanup(dist)
     return history
+
+
+# ---- the helpers of train(): devices and ranks, the fast forward, micro-batches, resuming --------
+
+def _device_and_ranks(cfg: TrainConfig):
+    """The device, and the data-parallel layout (one process, or the ranks of ``torchrun``)."""
+    device = resolve_device(cfg.device)
+    dist = distributed.setup(device.type)
+    if dist.enabled and device.type == "cuda":
+        device = torch.device("cuda", dist.local_rank)
+    return device, dist
+
+
+def _fast_forward(model, cfg: TrainConfig, device, dist, data):
+    """(the network to call, the autocast context): the model itself, or wrapped for data
+    parallelism (DDP), ``torch.compile`` or CUDA graphs; bf16 autocast on CUDA."""
+    graphs = cfg.cuda_graph and device.type == "cuda"
+    if graphs and dist.enabled:
+        raise ValueError("cuda_graph=True does not support data parallelism (torchrun)")
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16,
+                              enabled=device.type == "cuda" and cfg.bf16, cache_enabled=not graphs)
+    net = model
+    if dist.enabled:
+        net = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None)
+    if cfg.compile:
+        net = torch.compile(net)
+    if graphs:
+        net = cuda_graphed(model, (cfg.batch_size, data.seq_len), autocast)   # fixed shapes
+    return net, autocast
+
+
+def _forward_backward(net, x0, prompt_lengths, cfg: TrainConfig, mask_id: int, g_mask, dist,
+                      autocast) -> float:
+    """Accumulate the gradient of one step's batch over ``cfg.grad_accum`` micro-batches; returns
+    the step's loss (averaged over ranks). Under data parallelism each micro-batch holds every
+    rank's rows, masks are drawn for all of them, and this rank keeps its own slice."""
+    rows_per_micro = cfg.batch_size * dist.world_size
+    mine = slice(dist.rank * cfg.batch_size, (dist.rank + 1) * cfg.batch_size)  # within a micro
+    total = torch.zeros((), device=x0.device)
+    for micro in range(cfg.grad_accum):
+        in_micro = slice(micro * rows_per_micro, (micro + 1) * rows_per_micro)
+        pl = prompt_lengths[in_micro] if prompt_lengths is not None else None
+        # gradients are averaged across ranks only on the last micro-batch
+        sync = micro == cfg.grad_accum - 1 or not dist.enabled
+        with (torch.enable_grad() if sync else net.no_sync()):
+            loss = step_loss(net, x0[in_micro], pl, cfg, mask_id, g_mask, mine, autocast)
+            loss = loss / cfg.grad_accum
+            loss.backward()
+        total += loss.detach()
+    return float(distributed.mean_over_ranks(total, dist))
+
+
+def _restore(out_dir, model, optimizer, g_data, g_mask):
+    """Load the newest checkpoint of ``out_dir`` into the model, the optimizer and the generators;
+    returns (its step, its history)."""
+    ckpt = load_checkpoint(out_dir)
+    model.load_state_dict(ckpt.model.state_dict())
+    optimizer.load_state_dict(ckpt.optimizer_state)
+    g_data.set_state(ckpt.rng_state["data"])
+    g_mask.set_state(ckpt.rng_state["mask"])
+    torch.set_rng_state(ckpt.rng_state["torch"])
+    return ckpt.step, ckpt.history
 
 
 def _has_checkpoint(out_dir) -> bool:
