@@ -3,12 +3,19 @@
 The story, one module per chapter:
 
 1. ``tokenizer.py``, ``bpe.py``: text to integers, with a ``[MASK]`` token
-2. ``model.py``: the bidirectional Transformer (the mask predictor)
+2. ``model.py``: the bidirectional Transformer (the mask predictor; ``kv_cache.py``: its cache and
+   padding mask, for the samplers)
 3. ``masking.py``: the forward process, masking each token with probability t
 4. ``likelihood.py``: the likelihood bound, its estimators, and the training losses
    (``guidance.py``: classifier-free guidance, shared with the sampler)
-5. ``sampling.py``: the reverse process, LLaDA's remasking sampler (``plotting.py`` draws it)
-6. ``train.py``, ``data.py``: pre-training and SFT (``checkpoint.py``, ``distributed.py`` help)
+5. ``sampling.py``: the reverse process, LLaDA's remasking sampler (``sampling_fast.py``: the same
+   loop with threshold decoding, the prefix cache and a trace; ``plotting.py`` draws it)
+6. ``train.py``, ``data.py``: pre-training and SFT (``checkpoint.py``, ``distributed.py``,
+   ``cuda_graph.py`` help)
+7. ``reversal.py``: the reversal curse at toy scale, MDM against AR (``reversal_jsonl.py``: the same
+   test on your own prompt/completion files)
+
+``checks.py`` holds the input checks every public function calls; ``cli.py`` the command line.
 """
 
 from .bpe import BPETokenizer

@@ -29,11 +29,11 @@ from . import reversal, reversal_jsonl
 from .bpe import BPETokenizer
 from .checkpoint import load_checkpoint
 from .data import SFTDataset, TextDataset, read_jsonl, read_text, synthetic_corpus
-from .model import ModelConfig, Transformer
+from .model import PRESETS, ModelConfig, Transformer
 from .plotting import plot_reversal_bars, plot_reversal_curves
 from .sampling import generate, generate_autoregressive
 from .tokenizer import CharTokenizer, WordTokenizer
-from .train import TrainConfig, train
+from .train import OBJECTIVES, SCHEDULES, TRAIN_PRESETS, TrainConfig, train
 
 
 def _say(*args) -> None:
@@ -42,14 +42,16 @@ def _say(*args) -> None:
         print(*args)
 
 
+# the tokenizers by their kind ("char", "word", "bpe"), the name they save under
+TOKENIZERS = {cls.kind: cls for cls in (CharTokenizer, WordTokenizer, BPETokenizer)}
+
+
 def _build_tokenizer(kind: str, text: str, bpe_vocab_size: int):
-    if kind == "char":
-        return CharTokenizer.train(text)
-    if kind == "word":
-        return WordTokenizer.train(text)
+    if kind not in TOKENIZERS:
+        raise ValueError(f"--tokenizer must be one of {sorted(TOKENIZERS)}, got {kind!r}")
     if kind == "bpe":
         return BPETokenizer.train(text, bpe_vocab_size)
-    raise ValueError(f"--tokenizer must be char, word or bpe, got {kind!r}")
+    return TOKENIZERS[kind].train(text)
 
 
 def _load_data(path, cfg):
@@ -150,8 +152,9 @@ def cmd_info(args) -> int:
     return 0
 
 
-CHOICES = {"objective": ["mdm", "ar"], "model_preset": ["tiny", "gpu"],
-           "schedule": ["cosine", "wsd", "constant"], "tokenizer": ["char", "word", "bpe"]}
+# the choices of the flags, from the modules that define them
+CHOICES = {"objective": list(OBJECTIVES), "model_preset": sorted(PRESETS),
+           "schedule": list(SCHEDULES), "tokenizer": list(TOKENIZERS)}
 
 
 def _add_train_flags(p) -> None:
@@ -160,7 +163,7 @@ def _add_train_flags(p) -> None:
                    '{"prompt": ..., "answer": ...} lines for SFT (default: a synthetic corpus)')
     p.add_argument("--out", default="runs/train", help="run directory for checkpoints")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
-    p.add_argument("--preset", default="tiny", choices=["tiny", "gpu"],
+    p.add_argument("--preset", default="tiny", choices=sorted(TRAIN_PRESETS),
                    help="model size and training defaults")
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
@@ -205,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train a masked diffusion model and an autoregressive model of the same size "
         "on the same made-up facts, then ask both the reversed question about the facts they "
         "only ever saw forward. Prints a table; writes reversal.json and two PNG plots.")
-    p.add_argument("--task", default="people", choices=["people", "couplets"],
+    p.add_argument("--task", default="people", choices=list(reversal.TASKS),
                    help="people: '<first> <last> is <adj> <noun>'; couplets: two-line poems")
     p.add_argument("--train", metavar="FILE.jsonl", default=None,
                    help="your own facts instead of a built-in task: one {\"prompt\": ..., "

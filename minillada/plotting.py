@@ -1,9 +1,14 @@
-"""Pictures of the reverse process: which token appeared when, and how sure the model was.
+"""The pictures of two chapters: the reverse process (5) and the reversal experiment (7).
 
-:func:`render_trace` prints one line per step for a terminal; :func:`plot_trace` draws the same as a
-matplotlib grid (one row per step, one column per position, masks in grey), like the visualisation
-in the LLaDA demo. Both read a :class:`~minillada.sampling.Trace` from ``generate(...,
-return_trace=True)`` or ``infill(..., return_trace=True)``.
+Chapter 5, which token appeared when and how sure the model was: :func:`render_trace` prints one
+line per step for a terminal; :func:`plot_trace` draws the same as a matplotlib grid (one row per
+step, one column per position, masks in grey), like the visualisation in the LLaDA demo. Both read
+a :class:`~minillada.sampling.Trace` from ``generate(..., return_trace=True)`` or ``infill(...,
+return_trace=True)``.
+
+Chapter 7, the results of :func:`minillada.reversal.run` (or ``reversal_jsonl.run``):
+:func:`plot_reversal_bars` (accuracy of each query, MDM against AR) and
+:func:`plot_reversal_curves` (accuracy during training).
 """
 
 from __future__ import annotations

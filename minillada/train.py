@@ -38,6 +38,14 @@ from .sampling import generate, generate_autoregressive
 
 OBJECTIVES = ("mdm", "ar")
 SCHEDULES = ("cosine", "wsd", "constant")
+# the defaults of TrainConfig.preset(name): "tiny", about 2 minutes on 2 CPU cores; "gpu", a few
+# minutes on one GPU
+TRAIN_PRESETS = {
+    "tiny": dict(model_preset="tiny", seq_len=64, batch_size=32, max_steps=1000,
+                 lr=2e-3),
+    "gpu": dict(model_preset="gpu", seq_len=256, batch_size=64, max_steps=3000, lr=1e-3,
+                warmup_steps=200, compile=True, eval_every=500, save_every=1000),
+}
 
 
 @dataclass
@@ -87,15 +95,9 @@ class TrainConfig:
     @classmethod
     def preset(cls, name: str, **overrides) -> "TrainConfig":
         """``"tiny"``: about 2 minutes on 2 CPU cores; ``"gpu"``: a few minutes on one GPU."""
-        presets = {
-            "tiny": dict(model_preset="tiny", seq_len=64, batch_size=32, max_steps=1000,
-                         lr=2e-3),
-            "gpu": dict(model_preset="gpu", seq_len=256, batch_size=64, max_steps=3000, lr=1e-3,
-                        warmup_steps=200, compile=True, eval_every=500, save_every=1000),
-        }
-        if name not in presets:
-            raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
-        return cls(**{**presets[name], **overrides})
+        if name not in TRAIN_PRESETS:
+            raise ValueError(f"unknown preset {name!r}; choose one of {sorted(TRAIN_PRESETS)}")
+        return cls(**{**TRAIN_PRESETS[name], **overrides})
 
     @classmethod
     def field_names(cls) -> list[str]:
@@ -144,20 +146,23 @@ def resolve_device(name: str) -> torch.device:
 
 def step_loss(model, x0, prompt_lengths, cfg: TrainConfig, mask_id: int, generator=None,
               rows: slice | None = None, autocast=None):
-    """The loss of one micro-batch. Masks are drawn for all of x0, then ``rows`` are kept."""
+    """The loss of one micro-batch x0 (B, T), of this rank's ``rows`` of it (all by default).
+
+    MDM: masks are drawn for every row (so every rank draws the same), then ``rows`` are kept, and
+    the loss is LLaDA's Eq. 3 (Eq. 5 with prompt lengths). AR: next-token cross-entropy.
+    """
     rows = rows or slice(None)
-    if cfg.objective == "mdm":
-        xt, masked, p_mask = forward_process(x0, mask_id, eps=cfg.mask_eps,
-                                             prompt_lengths=prompt_lengths, generator=generator)
-        xt, masked, p_mask, x0 = xt[rows], masked[rows], p_mask[rows], x0[rows]
-    else:
-        xt = x0 = x0[rows]
     pl = prompt_lengths[rows] if prompt_lengths is not None else None
-    with autocast or torch.autocast("cpu", enabled=False):
-        logits = model(xt)
-    if cfg.objective == "mdm":
-        return diffusion_loss_from_logits(logits, x0, masked, p_mask, pl)
-    return autoregressive_loss_from_logits(logits, x0, pl)
+    autocast = autocast or torch.autocast("cpu", enabled=False)
+    if cfg.objective == "ar":
+        with autocast:
+            logits = model(x0[rows])                                           # (b, T, V)
+        return autoregressive_loss_from_logits(logits, x0[rows], pl)
+    xt, masked, p_mask = forward_process(x0, mask_id, eps=cfg.mask_eps,
+                                         prompt_lengths=prompt_lengths, generator=generator)
+    with autocast:
+        logits = model(xt[rows])                                               # (b, T, V)
+    return diffusion_loss_from_logits(logits, x0[rows], masked[rows], p_mask[rows], pl)
 
 
 def train_step(model, optimizer, x0, mask_id: int, prompt_lengths=None, grad_clip: float = 1.0,
@@ -177,7 +182,7 @@ def train_step(model, optimizer, x0, mask_id: int, prompt_lengths=None, grad_cli
 
 
 @torch.no_grad()
-def evaluate(model, data, cfg: TrainConfig, mask_id: int, device) -> float:
+def validation_loss(model, data, cfg: TrainConfig, mask_id: int, device) -> float:
     """The validation loss: the same batches and masks every time (a fixed seed), in eval mode."""
     was_training = model.training
     model.eval()
@@ -261,7 +266,7 @@ def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=
                                      "try a smaller lr or a longer warmup")
         last = step + 1 == cfg.max_steps
         if val_data is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0 or last):
-            record["val_loss"] = evaluate(model, val_data, cfg, model.config.mask_id, device)
+            record["val_loss"] = validation_loss(model, val_data, cfg, model.config.mask_id, device)
             if tokenizer is not None and dist.is_main:
                 record["sample"] = sample_text(model, val_data, tokenizer, cfg, device)
                 bar.write(f"step {step + 1}: val {record['val_loss']:.4f} | {record['sample']!r}")
