@@ -408,14 +408,14 @@ _RAW = {
         the row draws t = 0.4963, so p = 0.999 x 0.4963 + 0.001 = 0.4968.
         """,
         errors=r"""
-        - `x0` is not a 2-D `torch.long` tensor (`_check_ids` raises it).
+        - `x0` is not a 2-D `torch.long` tensor (`token_ids` raises it).
         - `eps` outside [0, 1).
         - a given `t` outside [0, 1].
         - `prompt_lengths` with a number of entries other than B, or a length < 0 or > T (raised by
           `prompt_mask`).
         """,
         helpers=r"""
-        - `_check_ids(x0)`: returns None, or raises the ValueError above.
+        - `token_ids(x0)` (from `minillada.checks`): returns None, or raises the ValueError above.
         - `rng.rand(*shape, device=None, generator=None, dtype=torch.float32)`: uniforms in [0, 1)
           drawn on the generator's device and moved to `device`; `rng.rand(2, generator=g)` is a
           (2,) tensor.
@@ -501,7 +501,7 @@ _RAW = {
         """,
         example=r"""
         >>> import math, torch
-        >>> from minillada.likelihood import diffusion_loss
+        >>> from minillada.losses import diffusion_loss
         >>> from minillada.masking import forward_process
         >>> from minillada.model import ModelConfig, Transformer
         >>> cfg = ModelConfig(vocab_size=16, mask_id=1, d_model=8, n_layers=1, n_heads=2, init_std=0.0)
@@ -537,7 +537,7 @@ _RAW = {
           targets (B, T) -> float (B, T), no reduction;
           `_token_ce(torch.zeros(1, 2, 4), torch.tensor([[0, 3]]))` is `[[1.3863, 1.3863]]`
           ($\log 4$).
-        - `forward_process` (step 3.1), in this file; `_check_ids`, `rng` are there too.
+        - `forward_process` (step 3.1), in this file; `token_ids` and `rng` are imported.
         """,
         depends="Step 3.1 `forward_process` (and, through it, 3.2 `prompt_mask`). " + _GRADER.format(
             deps="`forward_process`"),
@@ -573,7 +573,7 @@ _RAW = {
         """,
         example=r"""
         >>> import torch
-        >>> from minillada.masking import mask_exactly
+        >>> from minillada.likelihood import mask_exactly
         >>> scores = torch.tensor([[2.0, 0.7, 0.1, 0.9, 0.4]])
         >>> rank = scores.argsort(dim=1).argsort(dim=1)
         >>> rank.tolist(), (rank < 2).tolist()
@@ -589,13 +589,13 @@ _RAW = {
         after the 2-token prompt.
         """,
         errors=r"""
-        - `x0` is not a 2-D `torch.long` tensor (`_check_ids`).
+        - `x0` is not a 2-D `torch.long` tensor (`token_ids`).
         - `prompt_lengths` with a number of entries other than B, or a length < 0 or > T
           (`prompt_mask`).
         - some $l_b < 0$ or $l_b > T - P_b$ (more masks than answer positions): "cannot mask ...".
         """,
         helpers=r"""
-        - `_check_ids(x0)`: None, or the ValueError above.
+        - `token_ids(x0)` (from `minillada.checks`): None, or the ValueError above.
         - `prompt_mask(prompt_lengths, (B, T), device)`: the library's (chapter 3), imported;
           `prompt_mask([1, 3], (2, 4), "cpu").int().tolist()` is `[[1, 0, 0, 0], [1, 1, 1, 0]]`.
         - `rng.rand(B, T, device=..., generator=g)`: float32 uniforms in [0, 1).
@@ -1077,7 +1077,7 @@ _RAW = {
         """,
         example=r"""
         >>> import math, torch
-        >>> from minillada.likelihood import diffusion_loss
+        >>> from minillada.losses import diffusion_loss
         >>> from minillada.model import ModelConfig, Transformer
         >>> from minillada.train import train_step
         >>> _ = torch.manual_seed(0)

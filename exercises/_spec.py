@@ -35,13 +35,13 @@ CHAPTERS = {
          "t ~ U(0, 1) per row; p_mask = (1 - eps) t + eps; mask where a uniform draw < p_mask"),
         (2, "minillada.masking", "prompt_mask",
          "compare arange(T)[None, :] with the lengths as a column: (B, 1)"),
-        (3, "minillada.likelihood", "diffusion_loss",
+        (3, "minillada.losses", "diffusion_loss",
          "draw the masks by calling forward_process (the tests hand it fixed masks that way); CE "
          "at the masked positions, divided by p_mask, summed, divided by B * T (SFT: each row by "
          "its answer length, then by B)"),
     ]),
     "04_likelihood": (4, "The likelihood bound", [
-        (1, "minillada.masking", "mask_exactly",
+        (1, "minillada.likelihood", "mask_exactly",
          "a uniform score per position, prompt positions set above 1, mask the l smallest "
          "(argsort of argsort gives each position's rank)"),
         (2, "minillada.likelihood", "stratified_mask_counts",

@@ -5,8 +5,9 @@ The story, one module per chapter:
 1. ``tokenizer.py``, ``bpe.py``: text to integers, with a ``[MASK]`` token
 2. ``model.py``: the bidirectional Transformer (the mask predictor; ``kv_cache.py``: its cache and
    padding mask, for the samplers)
-3. ``masking.py``: the forward process, masking each token with probability t
-4. ``likelihood.py``: the likelihood bound, its estimators, and the training losses
+3. ``masking.py``: the forward process, masking each token with probability t (``losses.py``: the
+   training losses it feeds)
+4. ``likelihood.py``: the likelihood bound and its low-variance estimators
    (``guidance.py``: classifier-free guidance, shared with the sampler)
 5. ``sampling.py``: the reverse process, LLaDA's remasking sampler (``sampling_fast.py``: the same
    loop with threshold decoding, the prefix cache and a trace; ``plotting.py`` draws it)
@@ -22,9 +23,10 @@ from .bpe import BPETokenizer
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import SFTDataset, TextDataset, synthetic_corpus
 from .guidance import guided_logits
-from .likelihood import (autoregressive_log_likelihood, autoregressive_loss, choose, diffusion_loss,
-                         exact_elbo, log_likelihood, masked_token_ce, stratified_mask_counts)
-from .masking import forward_process, mask_exactly
+from .likelihood import (autoregressive_log_likelihood, choose, exact_elbo, log_likelihood,
+                         mask_exactly, masked_token_ce, stratified_mask_counts)
+from .losses import autoregressive_loss, diffusion_loss
+from .masking import forward_process
 from .model import ModelConfig, Transformer
 from .plotting import plot_trace, render_trace
 from .sampling import Trace, generate, generate_autoregressive, get_num_transfer_tokens, infill

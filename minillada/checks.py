@@ -15,19 +15,34 @@ import torch
 REMASKING = ("low_confidence", "random")
 
 
-def token_batch(x, name: str = "x") -> torch.Tensor:
-    """``x`` as a (batch, length) tensor of torch.long ids; a 1-D sequence becomes a batch of one.
+def token_ids(x, name: str = "x0", vocab_size: int | None = None) -> None:
+    """Raise ValueError unless x is a (batch, seq_len) torch.long tensor (of ids below vocab_size).
 
-    >>> token_batch([5, 6, 7], "prompt").shape
+    >>> token_ids(torch.zeros(2, 5, dtype=torch.long))
+    >>> token_ids(torch.zeros(2, 5), "x0")
+    Traceback (most recent call last):
+        ...
+    ValueError: x0 must be a (batch, seq_len) tensor of torch.long token ids, got (2, 5) of torch.float32
+    """
+    if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.dtype != torch.long:
+        got = (f"{tuple(x.shape)} of {x.dtype}" if isinstance(x, torch.Tensor)
+               else type(x).__name__)
+        raise ValueError(f"{name} must be a (batch, seq_len) tensor of torch.long token ids, got {got}")
+    if vocab_size is not None and x.numel() and bool(((x < 0) | (x >= vocab_size)).any()):
+        raise ValueError(f"token ids must lie in 0..{vocab_size - 1}; got min {int(x.min())}, max "
+                         f"{int(x.max())} (was the tokenizer the one the model was built for?)")
+
+
+def token_batch(x, name: str = "x") -> torch.Tensor:
+    """``x`` (ids, a list or a tensor) as a (batch, length) torch.long tensor; a 1-D sequence
+    becomes a batch of one.
+
+    >>> token_batch(torch.tensor([5, 6, 7]), "prompt").shape
     torch.Size([1, 3])
     """
     x = torch.as_tensor(x)
-    if x.dim() == 1:
-        x = x[None, :]
-    if x.dim() != 2 or x.dtype != torch.long:
-        raise ValueError(f"{name} must be a (batch, length) tensor of torch.long ids, got shape "
-                         f"{tuple(x.shape)} and dtype {x.dtype}")
-    return x
+    token_ids(x[None, :] if x.dim() == 1 else x, name)
+    return x[None, :] if x.dim() == 1 else x
 
 
 def mask_id_of(model, mask_id=None) -> int:
@@ -40,11 +55,13 @@ def mask_id_of(model, mask_id=None) -> int:
     return int(config.mask_id)
 
 
-def fits(model, n_tokens: int, what: str) -> None:
-    """Refuse a sequence longer than the model's positions (``what`` says how it was made up)."""
-    if n_tokens > model.config.max_seq_len:
-        raise ValueError(f"{what} is longer than the model's max_seq_len="
-                         f"{model.config.max_seq_len}; ask for fewer tokens")
+def fits(config, n_tokens: int, what: str) -> None:
+    """Refuse ``n_tokens`` positions beyond the model's ``max_seq_len`` (``what`` names them).
+    A model without a config (a stand-in a test or notebook wrote) is not checked."""
+    limit = getattr(config, "max_seq_len", None)
+    if limit is not None and n_tokens > limit:
+        raise ValueError(f"{what} is longer than max_seq_len={limit}, the model's number of "
+                         "positions; use fewer tokens or build a model with a larger max_seq_len")
 
 
 def positive_int(value, name: str) -> int:

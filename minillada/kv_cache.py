@@ -23,6 +23,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from . import checks
+
 
 class AttentionState:
     """The cache and the mask of one forward call over x (B, T).
@@ -36,9 +38,7 @@ class AttentionState:
         self.causal = config.causal
         self.past_kv = past_kv
         self.offset = 0 if past_kv is None else past_kv[0][0].shape[2]             # P
-        if self.offset + T > config.max_seq_len:
-            raise ValueError(f"{self.offset} cached + {T} new positions exceed max_seq_len="
-                             f"{config.max_seq_len}")
+        checks.fits(config, self.offset + T, f"{self.offset} cached + {T} new positions")
         self.mask = self._mask(attention_mask, B, self.offset, T, x.device)
         self.new_kv = []                  # (k, v) of all P + T positions, per layer, for the next call
 

@@ -15,15 +15,16 @@ In training (LLaDA ``GUIDELINES.md``) each row draws its own ``t ~ U(0, 1)`` and
 whose t is near 0 would otherwise carry an unbounded weight (eps = 1e-3). In SFT (Algorithm 2)
 the prompt is never masked: only the answer is noised, and the model learns p(answer | prompt).
 
-:func:`mask_exactly` is the other way to corrupt a sequence: pick the number of masks ``l`` first,
-then a uniformly random set of ``l`` positions. The likelihood estimator of LLaDA Eq. 14 uses it.
+The loss that trains the model on these noisy sequences is in ``losses.py`` (chapter 3, part 2);
+the other way to corrupt a sequence, with an exact number of masks, in ``likelihood.py``
+(chapter 4's estimator).
 """
 
 from __future__ import annotations
 
 import torch
 
-from . import rng
+from . import checks, rng
 
 
 def prompt_mask(prompt_lengths, shape, device) -> torch.Tensor:
@@ -43,13 +44,6 @@ def prompt_mask(prompt_lengths, shape, device) -> torch.Tensor:
                          f"{lengths.tolist()}")
     lengths = rng.to_device(lengths, device)
     return torch.arange(T, device=device)[None, :] < lengths[:, None]          # (B, T)
-
-
-def _check_ids(x0) -> None:
-    if not isinstance(x0, torch.Tensor) or x0.dim() != 2 or x0.dtype != torch.long:
-        raise ValueError("x0 must be a (batch, seq_len) tensor of torch.long token ids, got "
-                         f"{tuple(x0.shape) if isinstance(x0, torch.Tensor) else type(x0).__name__}"
-                         f"{' of ' + str(x0.dtype) if isinstance(x0, torch.Tensor) else ''}")
 
 
 def forward_process(x0: torch.Tensor, mask_id: int, t=None, eps: float = 1e-3, prompt_lengths=None,
@@ -75,7 +69,7 @@ def forward_process(x0: torch.Tensor, mask_id: int, t=None, eps: float = 1e-3, p
     >>> xt.tolist()
     [[4, 5, 1, 1, 1, 1]]
     """
-    _check_ids(x0)
+    checks.token_ids(x0, "x0")
     B, T = x0.shape
     if not 0.0 <= eps < 1.0:
         raise ValueError(f"eps must be in [0, 1), got {eps}")
@@ -94,34 +88,3 @@ def forward_process(x0: torch.Tensor, mask_id: int, t=None, eps: float = 1e-3, p
         masked &= ~prompt_mask(prompt_lengths, (B, T), x0.device)
     xt = torch.where(masked, mask_id, x0)
     return xt, masked, p_mask
-
-
-def mask_exactly(x0: torch.Tensor, num_masked, mask_id: int, prompt_lengths=None,
-                 generator: torch.Generator | None = None):
-    """Mask exactly ``num_masked[b]`` positions of row b, chosen uniformly without replacement
-    among the positions after the prompt.
-
-    Every set of that size is equally likely: we give each candidate position a uniform random
-    score and mask the ``l`` smallest (the order of i.i.d. uniforms is a uniform permutation).
-
-    Returns (xt, masked), as :func:`forward_process` without ``p_mask``.
-
-    >>> x0 = torch.arange(4, 10).reshape(1, 6)
-    >>> xt, masked = mask_exactly(x0, [3], mask_id=1, prompt_lengths=[2])
-    >>> int(masked.sum()), masked[0, :2].any().item()
-    (3, False)
-    """
-    _check_ids(x0)
-    B, T = x0.shape
-    prompt = (prompt_mask(prompt_lengths, (B, T), x0.device) if prompt_lengths is not None
-              else torch.zeros(B, T, dtype=torch.bool, device=x0.device))
-    num = torch.as_tensor(num_masked, device=x0.device).long().reshape(-1).expand(B)
-    room = T - prompt.sum(dim=1)
-    if bool(((num < 0) | (num > room)).any()):
-        raise ValueError(f"cannot mask {num.tolist()} positions in rows with {room.tolist()} "
-                         "positions after the prompt")
-    scores = rng.rand(B, T, device=x0.device, generator=generator)
-    scores = scores.masked_fill(prompt, 2.0)            # prompt positions sort last, never chosen
-    rank = scores.argsort(dim=1).argsort(dim=1)         # (B, T): rank of each position's score
-    masked = rank < num[:, None]
-    return torch.where(masked, mask_id, x0), masked

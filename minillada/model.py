@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from . import checks
 from .kv_cache import AttentionState
 
 PRESETS = {
@@ -251,19 +252,8 @@ class Transformer(nn.Module):
         """Raise ValueError for input the model cannot take (wrong shape, dtype, length or ids)."""
         if torch.compiler.is_compiling() or _capturing_cuda_graph():
             return                  # the checks read values back to the host: not while capturing
-        cfg = self.config
-        if not isinstance(x, torch.Tensor) or x.dim() != 2:
-            raise ValueError(f"model input must be a (batch, seq_len) tensor of token ids, got "
-                             f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
-        if x.dtype != torch.long:
-            raise ValueError(f"token ids must be torch.long, got {x.dtype}")
-        if x.shape[1] > cfg.max_seq_len:
-            raise ValueError(f"sequence length {x.shape[1]} is longer than max_seq_len="
-                             f"{cfg.max_seq_len}; shorten the input or build a model with a larger "
-                             "max_seq_len")
-        if x.numel() and bool(((x < 0) | (x >= cfg.vocab_size)).any()):
-            raise ValueError(f"token ids must lie in 0..{cfg.vocab_size - 1}; got min {int(x.min())}, "
-                             f"max {int(x.max())} (was the tokenizer the one the model was built for?)")
+        checks.token_ids(x, "model input", self.config.vocab_size)
+        checks.fits(self.config, x.shape[1], f"sequence length {x.shape[1]}")
 
     def forward(self, x: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 past_kv: list | None = None, use_cache: bool = False):

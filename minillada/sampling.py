@@ -157,7 +157,7 @@ def generate(model, prompt, steps=128, gen_length=128, block_length=128, tempera
     mask_id = checks.mask_id_of(model, mask_id)
     prompt = checks.token_batch(prompt, "prompt").to(model.device)
     B, P = prompt.shape
-    checks.fits(model, P + gen_length, f"prompt ({P} tokens) + gen_length ({gen_length})")
+    checks.fits(model.config, P + gen_length, f"prompt ({P} tokens) + gen_length ({gen_length})")
 
     # the answer starts as gen_length masks after the prompt
     x = torch.full((B, P + gen_length), mask_id, dtype=torch.long, device=prompt.device)
@@ -216,9 +216,8 @@ def generate_autoregressive(model, prompt, max_new_tokens, temperature=0., gener
     x = checks.token_batch(prompt, "prompt").to(model.device)
     if x.shape[1] == 0:
         raise ValueError("the prompt is empty: give at least one token (e.g. [BOS])")
-    if x.shape[1] + max_new_tokens > model.config.max_seq_len:
-        raise ValueError(f"prompt ({x.shape[1]} tokens) + max_new_tokens ({max_new_tokens}) is longer "
-                         f"than the model's max_seq_len={model.config.max_seq_len}")
+    checks.fits(model.config, x.shape[1] + max_new_tokens,
+                f"prompt ({x.shape[1]} tokens) + max_new_tokens ({max_new_tokens})")
     done = torch.zeros(x.shape[0], dtype=torch.bool, device=x.device)
     kv = None
     for _ in range(max_new_tokens):

@@ -91,7 +91,7 @@ def generate_fast(model, prompt, steps=128, gen_length=128, block_length=128, te
     mask_id = checks.mask_id_of(model, mask_id)
     prompt = checks.token_batch(prompt, "prompt").to(model.device)
     B, P = prompt.shape
-    checks.fits(model, P + gen_length, f"prompt ({P} tokens) + gen_length ({gen_length})")
+    checks.fits(model.config, P + gen_length, f"prompt ({P} tokens) + gen_length ({gen_length})")
     x = torch.full((B, P + gen_length), mask_id, dtype=torch.long, device=prompt.device)
     x[:, :P] = prompt
     if attention_mask is not None:

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from . import distributed, rng
 from .checkpoint import load_checkpoint, resolve_checkpoint, save_checkpoint
 from .cuda_graph import cuda_graphed
-from .likelihood import autoregressive_loss_from_logits, diffusion_loss, diffusion_loss_from_logits
+from .losses import autoregressive_loss_from_logits, diffusion_loss, diffusion_loss_from_logits
 from .masking import forward_process
 from .sampling import generate, generate_autoregressive
 

@@ -30,9 +30,9 @@ def test_a_catalogue_error_is_refused_before_anything_runs():
 
 
 def test_the_runner_catches_a_real_mistake_and_lets_a_harmless_change_pass():
-    caught = run_one(Mutant("3.3", "minillada.likelihood", "diffusion_loss_from_logits",
+    caught = run_one(Mutant("3.3", "minillada.losses", "diffusion_loss_from_logits",
                             "masked / p_mask", "masked", "drops the 1/t weight"))
-    harmless = run_one(Mutant("3.3", "minillada.likelihood", "diffusion_loss_from_logits",
+    harmless = run_one(Mutant("3.3", "minillada.losses", "diffusion_loss_from_logits",
                               "weighted.sum() / (B * T)", "weighted.sum() / (T * B)",
                               "the same product in the other order"))
     assert caught["outcome"] == "caught", caught["tail"]

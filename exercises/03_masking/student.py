@@ -15,14 +15,14 @@ from __future__ import annotations
 import torch
 
 from minillada import rng
-from minillada.likelihood import _token_ce, resolve_mask_id
-from minillada.masking import _check_ids
+from minillada.checks import token_ids
+from minillada.losses import _token_ce, resolve_mask_id
 
 # REFERENCE: where each exercise's solution lives in the library (the tests use it)
 REFERENCE = {
     'forward_process': 'minillada.masking',  # Exercise 3.1
     'prompt_mask': 'minillada.masking',  # Exercise 3.2
-    'diffusion_loss': 'minillada.likelihood',  # Exercise 3.3
+    'diffusion_loss': 'minillada.losses',  # Exercise 3.3
 }
 
 

@@ -17,13 +17,15 @@ import itertools
 import torch
 
 from minillada import rng
+from minillada.checks import token_ids
 from minillada.guidance import guided_logits
-from minillada.likelihood import MAX_EXACT_ANSWER, _pair, _token_ce, resolve_mask_id
-from minillada.masking import _check_ids, forward_process, prompt_mask
+from minillada.likelihood import MAX_EXACT_ANSWER, _pair, resolve_mask_id
+from minillada.losses import _token_ce
+from minillada.masking import forward_process, prompt_mask
 
 # REFERENCE: where each exercise's solution lives in the library (the tests use it)
 REFERENCE = {
-    'mask_exactly': 'minillada.masking',  # Exercise 4.1
+    'mask_exactly': 'minillada.likelihood',  # Exercise 4.1
     'stratified_mask_counts': 'minillada.likelihood',  # Exercise 4.2
     'log_likelihood': 'minillada.likelihood',  # Exercise 4.3
     'exact_elbo': 'minillada.likelihood',  # Exercise 4.4

@@ -20,7 +20,7 @@ from exercises._checks import check, library, patched, raises, with_library
 from exercises._helpers import ConstantLogits, tiny_model
 from minillada import ModelConfig
 from minillada.guidance import guided_logits
-from minillada.likelihood import _token_ce
+from minillada.losses import _token_ce
 from minillada.likelihood import exact_elbo as library_exact_elbo
 from minillada.masking import forward_process as library_forward_process
 

@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from minillada.likelihood import diffusion_loss
+from minillada.losses import diffusion_loss
 from minillada.train import TrainConfig  # noqa: F401  (for the annotations)
 
 # REFERENCE: where each exercise's solution lives in the library (the tests use it)

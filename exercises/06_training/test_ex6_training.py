@@ -11,7 +11,7 @@ import torch
 
 from exercises._checks import check
 from exercises._helpers import tiny_model
-from minillada.likelihood import diffusion_loss
+from minillada.losses import diffusion_loss
 from minillada.train import TrainConfig, lr_at, make_optimizer, train_step
 
 # ---- 6.1 lr_at ---------------------------------------------------------------------------------
