@@ -64,21 +64,27 @@ def fits(config, n_tokens: int, what: str) -> None:
                          "positions; use fewer tokens or build a model with a larger max_seq_len")
 
 
-def positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
+def positive_int(value, name: str, zero_ok: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < (0 if zero_ok else 1):
+        raise ValueError(f"{name} must be a {'non-negative' if zero_ok else 'positive'} int, got "
+                         f"{value!r}")
     return value
 
 
-def sampling_args(model, steps, temperature, remasking, cfg_scale, threshold) -> None:
+def temperature(value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or value < 0:
+        raise ValueError(f"temperature must be a finite number >= 0 (0 is greedy), got {value!r}")
+
+
+def sampling_args(model, steps, temperature_, remasking, cfg_scale, threshold) -> None:
     """The arguments shared by ``generate`` and ``infill``."""
     if not hasattr(model, "config"):
         raise ValueError("the model needs a .config (a minillada Transformer has one)")
     positive_int(steps, "steps")
     if remasking not in REMASKING:
         raise ValueError(f"remasking must be one of {REMASKING}, got {remasking!r}")
-    if not isinstance(temperature, (int, float)) or not math.isfinite(temperature) or temperature < 0:
-        raise ValueError(f"temperature must be a finite number >= 0 (0 is greedy), got {temperature!r}")
+    temperature(temperature_)
     if cfg_scale < 0:
         raise ValueError(f"cfg_scale must be >= 0 (0 is no guidance), got {cfg_scale}")
     if threshold is not None and not 0 < threshold <= 1:

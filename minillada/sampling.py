@@ -211,8 +211,8 @@ def generate_autoregressive(model, prompt, max_new_tokens, temperature=0., gener
     if not getattr(model.config, "causal", False):
         raise ValueError("generate_autoregressive needs a causal model (ModelConfig(causal=True)); "
                          "for a masked diffusion model use generate")
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    checks.temperature(temperature)
+    checks.positive_int(max_new_tokens, "max_new_tokens", zero_ok=True)
     x = checks.token_batch(prompt, "prompt").to(model.device)
     if x.shape[1] == 0:
         raise ValueError("the prompt is empty: give at least one token (e.g. [BOS])")
