@@ -162,6 +162,12 @@ def likelihood_gap() -> list[str]:
             f"{ratios[0]['step']} to {ratios[-1]['mdm_over_ar']:.2f} at step {ratios[-1]['step']}. "
             "At equal compute the masked model trails, as MDLM and SMDM report; whether more compute "
             "closes the gap is not something this budget can show.", "",
+            "Another masked model of the same file (tiny-diffusion's character-level diffusion "
+            "Transformer, for example, which reports no likelihood) is measured the same way: wrap it "
+            "as `(B, T) -> (B, T, V)` logits and call `masked_token_ce(model, windows, 0.15)` on "
+            "these windows (`benchmarks/likelihood_gap.py` builds them). We have not run "
+            "tiny-diffusion here: its weights would have to be downloaded, and nothing in minillada "
+            "downloads.", "",
             "![likelihood gap](docs/likelihood_gap.png)"]
     return out
 
