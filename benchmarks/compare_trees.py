@@ -1,7 +1,7 @@
 """Two versions of minillada side by side: is a refactor as fast as the code it replaced?
 
     git worktree add /tmp/before <commit>            # the version to compare against
-    python -m benchmarks.compare_trees /tmp/before .  [--repeats 5] [--out DIR]
+    python -m benchmarks.compare_trees /tmp/before .  [--repeats 5] [--out DIR] [--quick]
 
 Each repeat runs the same small workloads once per tree, alternating the trees, each in a fresh
 process whose ``PYTHONPATH`` puts that tree's ``minillada`` first (so both see the same machine
@@ -30,8 +30,9 @@ from pathlib import Path
 from .common import RESULTS, machine
 
 WORKLOAD = r"""
-import json, time, torch
+import json, os, time, torch
 torch.set_num_threads(1)
+QUICK = os.environ.get("COMPARE_TREES_QUICK") == "1"         # a seconds-long run for the test
 from minillada import ModelConfig, Transformer, generate, generate_autoregressive
 from minillada.train import TrainConfig, make_optimizer, step_loss
 
@@ -52,24 +53,27 @@ g = torch.Generator().manual_seed(0)
 def train_step():
     loss = step_loss(model, x0, None, cfg, 1, g)
     loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
-out["train_step"] = timed(train_step, 10)
+out["train_step"] = timed(train_step, 1 if QUICK else 10)
 big = Transformer(ModelConfig(vocab_size=70, mask_id=1, d_model=128, n_layers=4, n_heads=4,
                               max_seq_len=256)).eval()
 x = torch.randint(4, 70, (16, 128))
 with torch.no_grad():
-    out["forward"] = timed(lambda: big(x), 10)
+    out["forward"] = timed(lambda: big(x), 1 if QUICK else 10)
 prompt = torch.randint(4, 70, (4, 32))
-out["generate"] = timed(lambda: generate(big, prompt, 64, 64, 16), 2)
-out["generate_kv"] = timed(lambda: generate(big, prompt, 64, 64, 16, kv_cache=True), 2)
+n_gen = 8 if QUICK else 64
+out["generate"] = timed(lambda: generate(big, prompt, n_gen, n_gen, n_gen // 4), 1 if QUICK else 2)
+out["generate_kv"] = timed(lambda: generate(big, prompt, n_gen, n_gen, n_gen // 4, kv_cache=True),
+                           1 if QUICK else 2)
 ar = Transformer(ModelConfig(vocab_size=70, mask_id=1, d_model=128, n_layers=4, n_heads=4,
                              max_seq_len=256, causal=True)).eval()
-out["generate_ar"] = timed(lambda: generate_autoregressive(ar, prompt, 64), 2)
+out["generate_ar"] = timed(lambda: generate_autoregressive(ar, prompt, n_gen), 1 if QUICK else 2)
 print(json.dumps(out))
 """
 
 
-def run_tree(root: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"}
+def run_tree(root: Path, quick: bool = False) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1",
+           "COMPARE_TREES_QUICK": "1" if quick else "0"}
     done = subprocess.run([sys.executable, "-c", WORKLOAD], capture_output=True, text=True,
                           env=env, cwd=root, timeout=900)
     if done.returncode != 0:
@@ -83,12 +87,15 @@ def main(argv=None) -> dict:
     ap.add_argument("new", type=Path, help="root of the new version")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", default=str(RESULTS))
+    ap.add_argument("--quick", action="store_true", help="one small repeat (for the test suite)")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.repeats = 1
     runs = {"old": [], "new": []}
     for r in range(args.repeats):
         order = ("old", "new") if r % 2 == 0 else ("new", "old")     # alternate who goes first
         for which in order:
-            runs[which].append(run_tree(getattr(args, which).resolve()))
+            runs[which].append(run_tree(getattr(args, which).resolve(), args.quick))
     rows = []
     for name in runs["old"][0]:
         old = statistics.median(run[name] for run in runs["old"])
@@ -101,7 +108,8 @@ def main(argv=None) -> dict:
     result = {"machine": machine(), "repeats": args.repeats, "old": str(args.old),
               "new": str(args.new), "rows": rows}
     Path(args.out).mkdir(parents=True, exist_ok=True)
-    (Path(args.out) / "compare_trees.json").write_text(json.dumps(result, indent=1))
+    name = "compare_trees_quick.json" if args.quick else "compare_trees.json"
+    (Path(args.out) / name).write_text(json.dumps(result, indent=1))
     return result
 
 

@@ -90,3 +90,16 @@ def test_likelihood_gap_quick(tmp_path):
         assert [p["step"] for p in curve] == [10, 20]
         assert all(0 < p["bits_per_char"] < 10 for p in curve)
     assert all(p["se"] >= 0 for p in data["mdm"]["curve"])
+
+
+def test_compare_trees_quick(tmp_path):
+    from pathlib import Path
+
+    from benchmarks import compare_trees
+
+    root = Path(__file__).resolve().parent.parent
+    result = compare_trees.main([str(root), str(root), "--quick", "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "compare_trees_quick.json").read_text())
+    assert [r["workload"] for r in saved["rows"]] == ["train_step", "forward", "generate",
+                                                      "generate_kv", "generate_ar"]
+    assert all(r["old_s"] > 0 and r["new_s"] > 0 for r in result["rows"])
