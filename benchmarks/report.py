@@ -172,8 +172,34 @@ def likelihood_gap() -> list[str]:
     return out
 
 
+def own_facts() -> list[str]:
+    d = _load("reversal_own_facts_seed0")
+    if d is None:
+        return []
+    acc, n = d["accuracy"], d["n_test_facts"] // len(d["groups"])
+    out = [f"### The reversal test on your own facts ({_where(d)}, seed {d['config']['seed']})",
+           f"`{d['command']}`: {d['n_train_sentences']} training lines (200 made-up people, each "
+           "in five phrasings that name the person first; 160 of them also in three that name the "
+           f"office first), {n} people seen only forward, asked both ways; "
+           f"{d['config']['steps']} steps per model, the built-in task's recipe.", "",
+           "| question (exact match of the completion) | MDM | AR |", "|---|---|---|"]
+    examples = {"forward": '"Zapoam Laufeinei is" -> "the mayor of Ploba."',
+                "reversed": '"The mayor of Ploba is" -> "Zapoam Laufeinei."'}
+    for g in d["groups"]:
+        out.append(f"| {g}: {examples.get(g, '')} | {_pct(acc['mdm'][g])} | {_pct(acc['ar'][g])} |")
+    curve = {c["step"]: c["reversed"] for c in d["curves"]["mdm"]}
+    steps = sorted(curve)
+    out += ["", f"The MDM's reversed accuracy was {_pct(curve[steps[-3]])} at step {steps[-3]}, "
+            f"{_pct(curve[steps[-2]])} at step {steps[-2]} and {_pct(curve[steps[-1]])} at step "
+            f"{steps[-1]}: still rising when training stopped. {d['note'][0].upper()}{d['note'][1:]} "
+            f"({d['wall_seconds']:.0f} s).", "",
+            "![own facts](docs/reversal_own_facts_curves.png)"]
+    return out
+
+
 def markdown() -> str:
-    parts = [throughput(), sampling(), likelihood(), likelihood_gap(), tokenizer(), ablations()]
+    parts = [throughput(), sampling(), likelihood(), likelihood_gap(), tokenizer(), ablations(),
+             own_facts()]
     return "\n\n".join("\n".join(p) for p in parts if p).replace("\n\n\n", "\n\n") + "\n"
 
 
