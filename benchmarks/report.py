@@ -136,6 +136,29 @@ def ablations() -> list[str]:
     return out
 
 
+def shakespeare_sample() -> list[str]:
+    d = _load("shakespeare_sample")
+    if d is None:
+        return []
+    cfg = d["train_config"]
+    curve = ", ".join(f"{p['val_loss']:.2f}@{p['step']}" for p in d["val_curve"])
+    out = [f"### A Shakespeare sample in about five minutes ({_where(d)})",
+           "`python -m benchmarks.shakespeare_sample` runs these two commands (the other samples "
+           "change only `--prompt` and `--seed`):", "",
+           "```bash", *d["commands"], "```", "",
+           f"Training took **{d['train_wall_s']:.0f} s** of wall time ({d['steps']} steps of "
+           f"{cfg['batch_size']} x {cfg['seq_len']} characters, evaluations and start-up included; "
+           f"1-minute load average {d['loadavg_before'][0]:.1f} before it started). Final training "
+           f"loss {d['final_train_loss']:.2f} (one batch); validation bound **{d['val_loss']:.2f}** "
+           f"nats per character ({curve}). The samples, trailing blanks trimmed:", "",
+           "```"]
+    for i, s in enumerate(d["samples"]):
+        if i:
+            out.append("")
+        out += [f"# --prompt {s['prompt']!r} --seed {s['seed']}", (s["prompt"] + s["text"]).rstrip()]
+    return out + ["```"]
+
+
 def likelihood_gap() -> list[str]:
     d = _load("likelihood_gap")
     if d is None:
@@ -198,8 +221,8 @@ def own_facts() -> list[str]:
 
 
 def markdown() -> str:
-    parts = [throughput(), sampling(), likelihood(), likelihood_gap(), tokenizer(), ablations(),
-             own_facts()]
+    parts = [throughput(), sampling(), likelihood(), shakespeare_sample(), likelihood_gap(),
+             tokenizer(), ablations(), own_facts()]
     return "\n\n".join("\n".join(p) for p in parts if p).replace("\n\n\n", "\n\n") + "\n"
 
 

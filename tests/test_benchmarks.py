@@ -103,3 +103,20 @@ def test_compare_trees_quick(tmp_path):
     assert [r["workload"] for r in saved["rows"]] == ["train_step", "forward", "generate",
                                                       "generate_kv", "generate_ar"]
     assert all(r["old_s"] > 0 and r["new_s"] > 0 for r in result["rows"])
+
+
+def test_shakespeare_sample_quick(tmp_path):
+    from benchmarks import shakespeare_sample
+
+    result = shakespeare_sample.main(["--quick", "--out", str(tmp_path)])
+    data = json.loads((tmp_path / "shakespeare_sample_quick.json").read_text())
+    assert data["samples"] == result["samples"] and "machine" in data
+    for key in ("commands", "train_wall_s", "steps", "final_train_loss", "val_loss", "val_curve"):
+        assert key in data
+    train_cmd, sample_cmd = data["commands"]
+    assert "--data shakespeare" in train_cmd and train_cmd.startswith("python -m minillada train")
+    assert sample_cmd.startswith("python -m minillada sample")
+    assert data["steps"] == 20 and data["train_wall_s"] > 0 and 0 < data["val_loss"] < 10
+    assert [p["step"] for p in data["val_curve"]] == [10, 20]
+    assert len(data["samples"]) >= 2
+    assert all(isinstance(s["text"], str) and s["text"] for s in data["samples"])
