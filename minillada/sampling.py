@@ -13,9 +13,13 @@ Because the noise schedule is linear (Eq. 7), each step should reveal the same n
 ``get_num_transfer_tokens`` spreads n masks over s steps as n // s each, one more in the first n % s.
 
 Semi-autoregressive decoding (``block_length < gen_length``) splits the answer into blocks decoded
-left to right; positions right of the current block are never revealed early. ``threshold`` turns
-on confidence-threshold parallel decoding (Fast-dLLM, Wu et al. 2025): a step reveals *every*
-masked position of the block whose confidence reaches the threshold, so easy spans take one call.
+left to right; positions right of the current block are never revealed early.
+
+This file is that algorithm and nothing else: :func:`generate` is the loop over blocks,
+:func:`denoise` the loop over steps, :func:`remask_step` one step. The speed-ups of Fast-dLLM (Wu
+et al. 2025: confidence-threshold parallel decoding, the approximate prefix KV cache), left-padded
+batches and the step-by-step :class:`Trace` run the same loop in ``sampling_fast.py``, and
+``generate`` sends the calls that ask for them there.
 
 One deliberate difference from the reference: we set the ``[MASK]`` logit to -inf before choosing
 x0, so the sampler can never "predict" a mask (which the reference may, and then writes a mask into
