@@ -145,7 +145,7 @@ def test_accepts_tensors_and_lists(random_model):
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(answer=[]), "answer is empty"),
-    (dict(answer=list(range(4, 16)) * 3), "longer than the model's max_seq_len=32"),
+    (dict(answer=list(range(4, 16)) * 3), "longer than max_seq_len=32"),
     (dict(mc_num=100, batch_size=16), "multiple of batch_size"),
     (dict(estimator="x"), "estimator"),
     (dict(cfg_scale=-1.0), "cfg_scale"),

@@ -207,5 +207,5 @@ def test_kv_cache_with_padding_mask():
     assert torch.allclose(tail, full[:, 6:], atol=1e-5)
     with pytest.raises(ValueError, match="cached \\+ new"):
         model(x[:, 6:], attention_mask=mask[:, 6:], past_kv=prefix)
-    with pytest.raises(ValueError, match="exceed max_seq_len"):
+    with pytest.raises(ValueError, match=r"6 cached \+ 32 new positions is longer than max_seq_len=32"):
         model(torch.randint(4, 16, (2, model.config.max_seq_len)), past_kv=prefix)
