@@ -125,14 +125,17 @@ def is_correct(question, ids, eos_id: int) -> bool:
     return ids == question["completion"] + [eos_id]
 
 
+def accuracy_by_group(questions, correct, groups) -> dict:
+    """The share of ``correct`` (one bool per question) in each group."""
+    return {g: sum(c for q, c in zip(questions, correct) if q["group"] == g) /
+            sum(q["group"] == g for q in questions) for g in groups}
+
+
 def evaluate(model, questions, tok, seq_len: int, groups) -> dict:
     """Exact-match accuracy of ``model`` in each group of questions."""
     ids = answer(model, questions, tok, seq_len)
-    scores = {}
-    for g in groups:
-        hits = [is_correct(q, a, tok.eos_id) for q, a in zip(questions, ids) if q["group"] == g]
-        scores[g] = sum(hits) / len(hits)
-    return scores
+    return accuracy_by_group(questions, [is_correct(q, a, tok.eos_id) for q, a in zip(questions, ids)],
+                             groups)
 
 
 def run(cfg: ReversalConfig, task: JsonlTask, objectives=("mdm", "ar")) -> dict:
@@ -160,8 +163,7 @@ def run(cfg: ReversalConfig, task: JsonlTask, objectives=("mdm", "ar")) -> dict:
         rows = [{"group": q["group"], "prompt": r["prompt"], "expected": r["completion"].strip(),
                  "got": tok.decode(a, skip_special=True), "correct": is_correct(q, a, tok.eos_id)}
                 for q, r, a in zip(questions, task.test, ids)]
-        final = {g: sum(r["correct"] for r in rows if r["group"] == g) /
-                 sum(r["group"] == g for r in rows) for g in groups}
+        final = accuracy_by_group(questions, [r["correct"] for r in rows], groups)
         curve.append({"step": cfg.steps, **final})
         results["accuracy"][objective] = final
         results["answers"][objective] = rows
