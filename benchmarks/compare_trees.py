@@ -45,13 +45,13 @@ def timed(fn, n):
 
 out = {}
 torch.manual_seed(0)
-cfg = TrainConfig.preset("tiny", device="cpu")
+config = TrainConfig.preset("tiny", device="cpu")
 model = Transformer(ModelConfig.preset("tiny", vocab_size=70, mask_id=1))
-opt = make_optimizer(model, cfg)
+opt = make_optimizer(model, config)
 x0 = torch.randint(4, 70, (32, 64))
 g = torch.Generator().manual_seed(0)
 def train_step():
-    loss = step_loss(model, x0, None, cfg, 1, g)
+    loss = step_loss(model, x0, None, config, 1, g)
     loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
 out["train_step"] = timed(train_step, 1 if QUICK else 10)
 big = Transformer(ModelConfig(vocab_size=70, mask_id=1, d_model=128, n_layers=4, n_heads=4,

@@ -79,29 +79,29 @@ def fixed_rate_bits(model, windows, rate: float) -> float:
     return ce / LN2
 
 
-def train_and_measure(objective: str, text_ids, tok, cfg: TrainConfig, windows, eval_at,
+def train_and_measure(objective: str, text_ids, tok, config: TrainConfig, windows, eval_at,
                       mc_num: int) -> dict:
-    data = TextDataset(text_ids, cfg.seq_len)
-    torch.manual_seed(cfg.seed)                                   # the same initialisation for both
-    mcfg = ModelConfig.preset(cfg.model_preset, vocab_size=tok.vocab_size, mask_id=tok.mask_id,
+    data = TextDataset(text_ids, config.seq_len)
+    torch.manual_seed(config.seed)                                   # the same initialisation for both
+    mcfg = ModelConfig.preset(config.model_preset, vocab_size=tok.vocab_size, mask_id=tok.mask_id,
                               causal=objective == "ar")
     model = Transformer(mcfg)
-    opt = make_optimizer(model, cfg)
-    cfg_obj = TrainConfig(**{**cfg.__dict__, "objective": objective})
-    g_data = torch.Generator().manual_seed(cfg.seed)             # the same batches for both
-    g_mask = torch.Generator().manual_seed(cfg.seed + 1)
+    opt = make_optimizer(model, config)
+    cfg_obj = TrainConfig(**{**config.__dict__, "objective": objective})
+    g_data = torch.Generator().manual_seed(config.seed)             # the same batches for both
+    g_mask = torch.Generator().manual_seed(config.seed + 1)
     curve, t0 = [], time.perf_counter()
-    for step in range(cfg.max_steps):
+    for step in range(config.max_steps):
         for group in opt.param_groups:
-            group["lr"] = lr_at(step, cfg)
-        x0, _ = data.sample(cfg.batch_size, g_data)
+            group["lr"] = lr_at(step, config)
+        x0, _ = data.sample(config.batch_size, g_data)
         loss = step_loss(model, x0, None, cfg_obj, tok.mask_id, g_mask)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         opt.step()
         if step + 1 in eval_at:
-            point = {"step": step + 1, "tokens": (step + 1) * cfg.batch_size * cfg.seq_len,
+            point = {"step": step + 1, "tokens": (step + 1) * config.batch_size * config.seq_len,
                      "train_loss": float(loss.detach())}
             if objective == "ar":
                 point["bits_per_char"] = ar_bits(model, windows)
@@ -152,14 +152,14 @@ def main(argv=None):
     tok = CharTokenizer.train(text)
     ids = torch.tensor(tok.encode(text))
     cut = int(len(ids) * 0.9)
-    cfg = TrainConfig.preset("tiny", max_steps=args.steps, seed=args.seed, progress=False)
-    windows = held_out_windows(TextDataset(ids[cut:], cfg.seq_len), args.windows, cfg.seq_len)
+    config = TrainConfig.preset("tiny", max_steps=args.steps, seed=args.seed, progress=False)
+    windows = held_out_windows(TextDataset(ids[cut:], config.seq_len), args.windows, config.seq_len)
     eval_at = set(range(args.eval_every, args.steps + 1, args.eval_every)) | {args.steps}
-    result = {"corpus": "tiny_shakespeare (last 10% held out)", "seq_len": cfg.seq_len,
-              "batch_size": cfg.batch_size, "steps": args.steps, "windows": args.windows,
+    result = {"corpus": "tiny_shakespeare (last 10% held out)", "seq_len": config.seq_len,
+              "batch_size": config.batch_size, "steps": args.steps, "windows": args.windows,
               "mc_num": args.mc_num, "seed": args.seed}
     for objective in ("ar", "mdm"):
-        result[objective] = train_and_measure(objective, ids[:cut], tok, cfg, windows, eval_at,
+        result[objective] = train_and_measure(objective, ids[:cut], tok, config, windows, eval_at,
                                               args.mc_num)
     end_ar = result["ar"]["curve"][-1]["bits_per_char"]
     end_mdm = result["mdm"]["curve"][-1]["bits_per_char"]

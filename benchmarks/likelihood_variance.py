@@ -31,9 +31,9 @@ def main(argv=None):
 
     torch.manual_seed(0)
     # an untrained model with large weights: its cross-entropies vary a lot between mask patterns
-    cfg = ModelConfig(vocab_size=32, mask_id=1, d_model=64, n_layers=2, n_heads=4, max_seq_len=32,
+    config = ModelConfig(vocab_size=32, mask_id=1, d_model=64, n_layers=2, n_heads=4, max_seq_len=32,
                       init_std=0.3)
-    model = Transformer(cfg).eval()
+    model = Transformer(config).eval()
     prompt, answer = list(range(4, 12)), list(range(12, 20))        # L = 8: 255 mask patterns
     exact = exact_elbo(model, prompt, answer)
     g = torch.Generator().manual_seed(0)

@@ -140,14 +140,14 @@ def shakespeare_sample() -> list[str]:
     d = _load("shakespeare_sample")
     if d is None:
         return []
-    cfg = d["train_config"]
+    config = d["train_config"]
     curve = ", ".join(f"{p['val_loss']:.2f}@{p['step']}" for p in d["val_curve"])
     out = [f"### A Shakespeare sample in about five minutes ({_where(d)})",
            "`python -m benchmarks.shakespeare_sample` runs these two commands (the other samples "
            "change only `--prompt` and `--seed`):", "",
            "```bash", *d["commands"], "```", "",
            f"Training took **{d['train_wall_s']:.0f} s** of wall time ({d['steps']} steps of "
-           f"{cfg['batch_size']} x {cfg['seq_len']} characters, evaluations and start-up included; "
+           f"{config['batch_size']} x {config['seq_len']} characters, evaluations and start-up included; "
            f"1-minute load average {d['loadavg_before'][0]:.1f} before it started). Final training "
            f"loss {d['final_train_loss']:.2f} (one batch); validation bound **{d['val_loss']:.2f}** "
            f"nats per character ({curve}). The samples, trailing blanks trimmed:", "",

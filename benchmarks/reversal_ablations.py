@@ -50,15 +50,16 @@ def main(argv=None):
     rows = []
     for ablation in args.only:
         description, changes = ABLATIONS[ablation]
-        cfg = ReversalConfig(seed=args.seed, device=args.device, progress=False, **changes)
+        config = ReversalConfig(seed=args.seed, device=args.device, progress=False, **changes)
         if args.quick:
-            cfg.n_facts, cfg.steps, cfg.eval_every, cfg.d_model, cfg.n_layers = 30, 10, 5, 32, 1
+            config.n_facts, config.steps, config.eval_every = 30, 10, 5
+            config.d_model, config.n_layers = 32, 1
         t0 = time.perf_counter()
-        r = run(cfg, objectives=("mdm",))
+        r = run(config, objectives=("mdm",))
         acc = r["accuracy"]["mdm"]
-        rows.append({"ablation": ablation, "description": description, "seed": cfg.seed,
-                     "paired_fraction": cfg.paired_fraction, "n_phrasings": cfg.phrasings,
-                     "weight_decay": cfg.weight_decay, "steps": cfg.steps,
+        rows.append({"ablation": ablation, "description": description, "seed": config.seed,
+                     "paired_fraction": config.paired_fraction, "n_phrasings": config.phrasings,
+                     "weight_decay": config.weight_decay, "steps": config.steps,
                      "mdm_forward": acc["forward"], "mdm_reversed": acc["reversed"],
                      "mdm_infill": acc["infill"], "test_facts": r["n_test_facts"],
                      "curve": r["curves"]["mdm"], "wall_s": time.perf_counter() - t0})

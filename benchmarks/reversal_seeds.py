@@ -29,11 +29,12 @@ def main(argv=None):
     args = ap.parse_args(argv)
     rows = []
     for seed in args.seeds:
-        cfg = ReversalConfig(task=args.task, seed=seed, device=args.device, progress=False)
+        config = ReversalConfig(task=args.task, seed=seed, device=args.device, progress=False)
         if args.quick:
-            cfg.n_facts, cfg.steps, cfg.eval_every, cfg.d_model, cfg.n_layers = 30, 10, 0, 32, 1
+            config.n_facts, config.steps, config.eval_every = 30, 10, 0
+            config.d_model, config.n_layers = 32, 1
         t0 = time.perf_counter()
-        r = run(cfg)
+        r = run(config)
         acc = r["accuracy"]
         rows.append({"seed": seed, "mdm_forward": acc["mdm"]["forward"],
                      "mdm_reversed": acc["mdm"]["reversed"], "mdm_infill": acc["mdm"]["infill"],

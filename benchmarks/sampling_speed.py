@@ -94,17 +94,17 @@ def answer_all(model, qs, kwargs) -> tuple[dict, float, float]:
 
 
 def toy_table(args, device) -> list[dict]:
-    cfg = ReversalConfig(task="couplets", seed=args.seed, steps=args.steps, device=str(device),
+    config = ReversalConfig(task="couplets", seed=args.seed, steps=args.steps, device=str(device),
                          progress=False)
     if args.quick:
-        cfg.n_facts, cfg.d_model, cfg.n_layers = 30, 32, 1
-    task = make_task(cfg.task, cfg.n_facts, cfg.paired_fraction, cfg.seed)
+        config.n_facts, config.d_model, config.n_layers = 30, 32, 1
+    task = make_task(config.task, config.n_facts, config.paired_fraction, config.seed)
     # rows padded to 4 + GEN tokens: question (4 tokens) + answer (3 words, ".") + [EOS] padding
     tok, data, seq_len = build_data(task, seq_len=4 + GEN)
     models = {}
     for objective in ("mdm", "ar"):
         t0 = time.perf_counter()
-        models[objective], _ = train_model(cfg, objective, tok, data, seq_len)
+        models[objective], _ = train_model(config, objective, tok, data, seq_len)
         print(f"trained the {objective} model in {time.perf_counter() - t0:.0f} s")
     qs = questions(task, tok, device)
     configs = [("mdm", n, k) for n, k in MDM_CONFIGS] + [("ar", n, k) for n, k in AR_CONFIGS]
@@ -131,8 +131,8 @@ def long_answer(args, device, preset: str, batch: int) -> dict:
     """Seconds to decode ``gen_length`` tokens in blocks, with and without the prefix cache."""
     gen, block, prompt_len = args.gen_length, args.block_length, args.prompt_length
     torch.manual_seed(0)
-    cfg = model_config(preset, max_seq_len=prompt_len + gen, vocab_size=512, mask_id=1)
-    model = Transformer(cfg).to(device).eval()
+    config = model_config(preset, max_seq_len=prompt_len + gen, vocab_size=512, mask_id=1)
+    model = Transformer(config).to(device).eval()
     prompt = torch.randint(4, 512, (batch, prompt_len), device=device)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     seconds = {False: [], True: []}

@@ -34,9 +34,9 @@ PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0}  # dense, no sp
 
 
 def flops_per_token(model: Transformer, seq_len: int) -> float:
-    cfg = model.config
+    config = model.config
     n_matmul = model.num_params(non_embedding=True)
-    return 6 * n_matmul + 12 * cfg.n_layers * seq_len * cfg.d_model
+    return 6 * n_matmul + 12 * config.n_layers * seq_len * config.d_model
 
 
 class Runner:
@@ -48,10 +48,10 @@ class Runner:
         model_cfg = model_config(args.preset, max_seq_len=args.seq_len, vocab_size=args.vocab,
                                  mask_id=1, causal=objective == "ar")
         self.model = Transformer(model_cfg).to(device)
-        self.cfg = TrainConfig(objective=objective, batch_size=args.batch_size,
+        self.config = TrainConfig(objective=objective, batch_size=args.batch_size,
                                seq_len=args.seq_len, device=str(device), compile=args.compile,
                                cuda_graph=args.cuda_graph)
-        self.opt = make_optimizer(self.model, self.cfg)
+        self.opt = make_optimizer(self.model, self.config)
         self.autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda",
                                        cache_enabled=not args.cuda_graph)
         self.net = self.model
@@ -66,7 +66,7 @@ class Runner:
         self.time(args.warmup)
 
     def step(self):
-        loss = step_loss(self.net, self.x0, None, self.cfg, 1, self.g, autocast=self.autocast)
+        loss = step_loss(self.net, self.x0, None, self.config, 1, self.g, autocast=self.autocast)
         loss.backward()
         self.opt.step()
         self.opt.zero_grad(set_to_none=True)

@@ -335,8 +335,8 @@ _RAW = {
         the parameter count of a plain MLP with a 4x width. There are no biases.
         """,
         signature=r"""
-        `SwiGLU(cfg: ModelConfig)`, given: `self.gate`, `self.up` = `nn.Linear(cfg.d_model,
-        cfg.mlp_hidden, bias=False)` and `self.down` = `nn.Linear(cfg.mlp_hidden, cfg.d_model,
+        `SwiGLU(config: ModelConfig)`, given: `self.gate`, `self.up` = `nn.Linear(config.d_model,
+        config.mlp_hidden, bias=False)` and `self.down` = `nn.Linear(config.mlp_hidden, config.d_model,
         bias=False)`.
 
         You write `forward(x)`: `x` float (..., d_model) -> float (..., d_model), same dtype.
@@ -356,7 +356,7 @@ _RAW = {
         """,
         errors="None (`ModelConfig` checks its own fields; that is not part of this step).",
         helpers=r"""
-        `ModelConfig` (imported for the annotation): `cfg.d_model`, `cfg.mlp_hidden`. `F.silu(z)`
+        `ModelConfig` (imported for the annotation): `config.d_model`, `config.mlp_hidden`. `F.silu(z)`
         is $z\sigma(z)$.
         """,
         depends="None.",
@@ -504,8 +504,8 @@ _RAW = {
         >>> from minillada.losses import diffusion_loss
         >>> from minillada.masking import forward_process
         >>> from minillada.model import ModelConfig, Transformer
-        >>> cfg = ModelConfig(vocab_size=16, mask_id=1, d_model=8, n_layers=1, n_heads=2, init_std=0.0)
-        >>> uniform = Transformer(cfg)
+        >>> config = ModelConfig(vocab_size=16, mask_id=1, d_model=8, n_layers=1, n_heads=2, init_std=0.0)
+        >>> uniform = Transformer(config)
         >>> x0 = torch.tensor([[5, 6, 7, 8, 9, 10]])
         >>> _, masked, p_mask = forward_process(x0, 1, generator=torch.Generator().manual_seed(0))
         >>> masked.int().tolist(), round(p_mask[0, 0].item(), 4)
@@ -689,8 +689,8 @@ _RAW = {
         >>> import math, torch
         >>> from minillada.likelihood import log_likelihood
         >>> from minillada.model import ModelConfig, Transformer
-        >>> cfg = ModelConfig(vocab_size=16, mask_id=1, d_model=8, n_layers=1, n_heads=2, init_std=0.0)
-        >>> uniform = Transformer(cfg)
+        >>> config = ModelConfig(vocab_size=16, mask_id=1, d_model=8, n_layers=1, n_heads=2, init_std=0.0)
+        >>> uniform = Transformer(config)
         >>> g = torch.Generator().manual_seed(0)
         >>> round(log_likelihood(uniform, [5, 6], [7, 8, 9, 10], mc_num=32, batch_size=8, generator=g), 4)
         -11.0904
@@ -766,8 +766,8 @@ _RAW = {
         >>> from minillada.model import ModelConfig, Transformer
         >>> len(list(itertools.product([False, True], repeat=3))[1:])
         7
-        >>> cfg = ModelConfig(vocab_size=10, mask_id=1, d_model=8, n_layers=1, n_heads=2, init_std=0.0)
-        >>> uniform = Transformer(cfg)
+        >>> config = ModelConfig(vocab_size=10, mask_id=1, d_model=8, n_layers=1, n_heads=2, init_std=0.0)
+        >>> uniform = Transformer(config)
         >>> round(exact_elbo(uniform, [4, 5], [6, 7, 8]), 4), round(-3 * math.log(10), 4)
         (-6.9078, -6.9078)
         >>> exact_elbo(uniform, [4], [5] * 13)  # doctest: +ELLIPSIS
@@ -1012,18 +1012,18 @@ _RAW = {
            $\eta_{\min}$; with $D = 0$ the rate never decays.
         """,
         signature=r"""
-        `lr_at(step: int, cfg: TrainConfig) -> float`
+        `lr_at(step: int, config: TrainConfig) -> float`
 
         - `step`: the 0-based optimizer step (any int >= 0, also past `max_steps`).
         - returns a Python `float` (not a tensor).
-        - reads `cfg.lr`, `cfg.warmup_steps`, `cfg.max_steps`, `cfg.min_lr_ratio`, `cfg.schedule`
-          (`"cosine"`, `"wsd"` or `"constant"`) and `cfg.decay_fraction`. A pure function: no
-          tensors, no state.
+        - reads `config.lr`, `config.warmup_steps`, `config.max_steps`, `config.min_lr_ratio`,
+          `config.schedule` (`"cosine"`, `"wsd"` or `"constant"`) and `config.decay_fraction`. A pure
+          function: no tensors, no state.
         """,
         example=r"""
         >>> from minillada.train import TrainConfig, lr_at
-        >>> cfg = TrainConfig(lr=1.0, warmup_steps=10, max_steps=111, min_lr_ratio=0.0)
-        >>> [round(lr_at(s, cfg), 3) for s in (0, 9, 10, 60, 110)]
+        >>> config = TrainConfig(lr=1.0, warmup_steps=10, max_steps=111, min_lr_ratio=0.0)
+        >>> [round(lr_at(s, config), 3) for s in (0, 9, 10, 60, 110)]
         [0.1, 1.0, 1.0, 0.5, 0.0]
         >>> wsd = TrainConfig(lr=1.0, warmup_steps=2, max_steps=10, min_lr_ratio=0.1, schedule="wsd",
         ...                   decay_fraction=0.4)

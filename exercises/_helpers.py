@@ -34,6 +34,6 @@ class ConstantLogits(nn.Module):
 
 def tiny_model(seed=0, causal=False, init_std=0.2, vocab_size=16) -> Transformer:
     torch.manual_seed(seed)
-    cfg = ModelConfig(vocab_size=vocab_size, mask_id=1, d_model=32, n_layers=2, n_heads=2,
+    config = ModelConfig(vocab_size=vocab_size, mask_id=1, d_model=32, n_layers=2, n_heads=2,
                       max_seq_len=32, causal=causal, init_std=init_std)
-    return Transformer(cfg).eval()
+    return Transformer(config).eval()

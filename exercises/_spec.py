@@ -67,7 +67,7 @@ CHAPTERS = {
     ]),
     "06_training": (6, "Training", [
         (1, "minillada.train", "lr_at",
-         "linear warmup to cfg.lr over warmup_steps; then constant, cosine down to lr * min_lr_ratio, "
+         "linear warmup to config.lr over warmup_steps; then constant, cosine down to lr * min_lr_ratio, "
          "or warmup-stable-decay"),
         (2, "minillada.train", "train_step",
          "loss = diffusion_loss(...); zero the gradients, backward, clip the norm, optimizer.step()"),

@@ -111,10 +111,10 @@ def load_checkpoint(path, device="cpu") -> Checkpoint:
         raise ValueError(f"{path} has checkpoint format {meta.get('format_version')!r}; this "
                          f"minillada reads format {FORMAT_VERSION}")
     try:
-        cfg = ModelConfig(**meta["model_config"])
+        config = ModelConfig(**meta["model_config"])
     except (KeyError, TypeError) as e:
         raise ValueError(f"{path} has an incompatible model config: {e}") from None
-    model = Transformer(cfg)
+    model = Transformer(config)
     state = _load_tensors(path / "model.pt")
     try:
         model.load_state_dict(state)

@@ -54,38 +54,38 @@ def _build_tokenizer(kind: str, text: str, bpe_vocab_size: int):
     return TOKENIZERS[kind].train(text)
 
 
-def _load_data(path, cfg):
+def _load_data(path, config):
     """(tokenizer, train data, validation data) from a text file, a .jsonl of SFT pairs, or, with
     no file, the built-in synthetic corpus."""
     if path is not None and str(path).endswith(".jsonl"):
         pairs = [(r["prompt"], r["completion"]) for r in read_jsonl(path)]
-        tok = _build_tokenizer(cfg.tokenizer, " ".join(p + " " + a for p, a in pairs),
-                               cfg.bpe_vocab_size)
-        data = SFTDataset.from_text_pairs(pairs, tok, cfg.seq_len)
+        tok = _build_tokenizer(config.tokenizer, " ".join(p + " " + a for p, a in pairs),
+                               config.bpe_vocab_size)
+        data = SFTDataset.from_text_pairs(pairs, tok, config.seq_len)
         return tok, data, data
     if path is None:
-        text = synthetic_corpus(2000, seed=cfg.seed)
+        text = synthetic_corpus(2000, seed=config.seed)
         _say("no --data given: training on the built-in synthetic corpus")
     else:
         text = read_text(path)
-    tok = _build_tokenizer(cfg.tokenizer, text, cfg.bpe_vocab_size)
-    train_data, val_data = TextDataset.from_text(text, tok, cfg.seq_len).split(0.1)
+    tok = _build_tokenizer(config.tokenizer, text, config.bpe_vocab_size)
+    train_data, val_data = TextDataset.from_text(text, tok, config.seq_len).split(0.1)
     return tok, train_data, val_data
 
 
 def cmd_train(args) -> int:
     overrides = {name: getattr(args, name) for name in TrainConfig.field_names()
                  if getattr(args, name, None) is not None}
-    cfg = TrainConfig.preset(args.preset, **overrides)
-    tok, train_data, val_data = _load_data(args.data, cfg)
-    model_cfg = ModelConfig.preset(cfg.model_preset, vocab_size=tok.vocab_size,
-                                   mask_id=tok.mask_id, causal=cfg.objective == "ar")
-    model_cfg.max_seq_len = max(model_cfg.max_seq_len, cfg.seq_len)
+    config = TrainConfig.preset(args.preset, **overrides)
+    tok, train_data, val_data = _load_data(args.data, config)
+    model_cfg = ModelConfig.preset(config.model_preset, vocab_size=tok.vocab_size,
+                                   mask_id=tok.mask_id, causal=config.objective == "ar")
+    model_cfg.max_seq_len = max(model_cfg.max_seq_len, config.seq_len)
     model = Transformer(model_cfg)
-    _say(f"{cfg.objective} model: {model.num_params() / 1e6:.2f}M parameters, "
-          f"{tok.vocab_size} tokens ({cfg.tokenizer})")
+    _say(f"{config.objective} model: {model.num_params() / 1e6:.2f}M parameters, "
+          f"{tok.vocab_size} tokens ({config.tokenizer})")
     t0 = time.perf_counter()
-    history = train(model, train_data, cfg, val_data, tok, out_dir=args.out, resume=args.resume)
+    history = train(model, train_data, config, val_data, tok, out_dir=args.out, resume=args.resume)
     if history:
         late = statistics.median(r["tokens_per_s"] for r in history[len(history) // 2:])
         _say(f"final loss {history[-1]['loss']:.4f}; {len(history)} steps in "
@@ -124,14 +124,16 @@ def cmd_reversal(args) -> int:
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file; give a directory for the JSON and the plots")
     out.mkdir(parents=True, exist_ok=True)     # before training, so a bad --out fails at once
-    cfg = reversal.ReversalConfig(task=args.task, n_facts=args.n_facts, paired_fraction=args.paired_fraction,
-                         seed=args.seed, steps=args.steps, device=args.device,
-                         eval_every=args.eval_every, progress=not args.no_progress,
-                         cuda_graph=not args.no_cuda_graph)
+    config = reversal.ReversalConfig(task=args.task, n_facts=args.n_facts,
+                                     paired_fraction=args.paired_fraction, seed=args.seed,
+                                     steps=args.steps, device=args.device,
+                                     eval_every=args.eval_every, progress=not args.no_progress,
+                                     cuda_graph=not args.no_cuda_graph)
     if args.quick:
-        cfg.n_facts, cfg.steps, cfg.eval_every, cfg.d_model, cfg.n_layers = 40, 30, 15, 32, 2
+        config.n_facts, config.steps, config.eval_every = 40, 30, 15
+        config.d_model, config.n_layers = 32, 2
     t0 = time.perf_counter()
-    results = reversal.run(cfg) if task is None else reversal_jsonl.run(cfg, task)
+    results = reversal.run(config) if task is None else reversal_jsonl.run(config, task)
     results["wall_seconds"] = time.perf_counter() - t0
     (out / "reversal.json").write_text(json.dumps(results, indent=1))
     plot_reversal_bars(results).savefig(out / "reversal_bars.png", dpi=110)

@@ -195,8 +195,8 @@ def exact_elbo(model, prompt, answer, mask_id: int | None = None, batch_size: in
 @torch.no_grad()
 def autoregressive_log_likelihood(model, prompt, answer) -> float:
     """Exact log p(answer | prompt) = sum_i log p(a_i | prompt, a_<i) of a causal model."""
-    cfg = getattr(model, "config", None)
-    if cfg is not None and not cfg.causal:
+    config = getattr(model, "config", None)
+    if config is not None and not config.causal:
         raise ValueError("autoregressive_log_likelihood needs a causal model; for a masked "
                          "diffusion model use log_likelihood or exact_elbo")
     seq, P, L = _pair(model, prompt, answer)

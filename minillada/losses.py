@@ -101,8 +101,8 @@ def autoregressive_loss(model, x0: torch.Tensor, prompt_lengths=None,
     Position i predicts token i + 1. With ``prompt_lengths`` only answer tokens are targets, and each
     row is normalised by its number of answer tokens, as in :func:`diffusion_loss`.
     """
-    cfg = getattr(model, "config", None)
-    if cfg is not None and not getattr(cfg, "causal", True):
+    config = getattr(model, "config", None)
+    if config is not None and not getattr(config, "causal", True):
         raise ValueError("autoregressive_loss needs a causal model (ModelConfig(causal=True)): a "
                          "bidirectional model would see the very token it must predict")
     if x0.shape[1] < 2:

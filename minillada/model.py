@@ -154,11 +154,11 @@ def _capturing_cuda_graph() -> bool:
 class Attention(nn.Module):
     """Multi-head self-attention with rotary positions (the fused form of :func:`attention`)."""
 
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self, config: ModelConfig):
         super().__init__()
-        self.n_heads, self.causal, self.dropout = cfg.n_heads, cfg.causal, cfg.dropout
-        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model, bias=False)
-        self.proj = nn.Linear(cfg.d_model, cfg.d_model, bias=False)
+        self.n_heads, self.causal, self.dropout = config.n_heads, config.causal, config.dropout
+        self.qkv = nn.Linear(config.d_model, 3 * config.d_model, bias=False)
+        self.proj = nn.Linear(config.d_model, config.d_model, bias=False)
 
     def forward(self, x, cos, sin, state=None, layer: int = 0):
         """x: (B, T, C) -> (B, T, C). ``state``: a :class:`~minillada.kv_cache.AttentionState`
@@ -181,11 +181,11 @@ class Attention(nn.Module):
 class SwiGLU(nn.Module):
     """MLP(x) = W_down( silu(W_gate x) * W_up x ): a gated MLP, as in LLaMA and LLaDA."""
 
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self, config: ModelConfig):
         super().__init__()
-        self.gate = nn.Linear(cfg.d_model, cfg.mlp_hidden, bias=False)
-        self.up = nn.Linear(cfg.d_model, cfg.mlp_hidden, bias=False)
-        self.down = nn.Linear(cfg.mlp_hidden, cfg.d_model, bias=False)
+        self.gate = nn.Linear(config.d_model, config.mlp_hidden, bias=False)
+        self.up = nn.Linear(config.d_model, config.mlp_hidden, bias=False)
+        self.down = nn.Linear(config.mlp_hidden, config.d_model, bias=False)
 
     def forward(self, x):
         return self.down(F.silu(self.gate(x)) * self.up(x))
@@ -194,13 +194,13 @@ class SwiGLU(nn.Module):
 class Block(nn.Module):
     """Pre-norm residual block: x + Attn(Norm(x)), then x + MLP(Norm(x))."""
 
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self, config: ModelConfig):
         super().__init__()
-        self.attn_norm = RMSNorm(cfg.d_model, cfg.norm_eps)
-        self.attn = Attention(cfg)
-        self.mlp_norm = RMSNorm(cfg.d_model, cfg.norm_eps)
-        self.mlp = SwiGLU(cfg)
-        self.drop = nn.Dropout(cfg.dropout)
+        self.attn_norm = RMSNorm(config.d_model, config.norm_eps)
+        self.attn = Attention(config)
+        self.mlp_norm = RMSNorm(config.d_model, config.norm_eps)
+        self.mlp = SwiGLU(config)
+        self.drop = nn.Dropout(config.dropout)
 
     def forward(self, x, cos, sin, state=None, layer: int = 0):
         x = x + self.drop(self.attn(self.attn_norm(x), cos, sin, state, layer))
@@ -210,22 +210,22 @@ class Block(nn.Module):
 class Transformer(nn.Module):
     """The mask predictor p_theta(x0 | xt) of LLaDA (or, with ``causal=True``, a GPT).
 
-    >>> cfg = ModelConfig(vocab_size=10, mask_id=1, d_model=32, n_layers=2, n_heads=2)
-    >>> Transformer(cfg)(torch.zeros(3, 7, dtype=torch.long)).shape
+    >>> config = ModelConfig(vocab_size=10, mask_id=1, d_model=32, n_layers=2, n_heads=2)
+    >>> Transformer(config)(torch.zeros(3, 7, dtype=torch.long)).shape
     torch.Size([3, 7, 10])
     """
 
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self, config: ModelConfig):
         super().__init__()
-        if not isinstance(cfg, ModelConfig):
-            raise ValueError(f"Transformer takes a ModelConfig, got {type(cfg).__name__}")
-        self.config = cfg
-        self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
-        self.drop = nn.Dropout(cfg.dropout)
-        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
-        self.norm = RMSNorm(cfg.d_model, cfg.norm_eps)
-        self.head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)  # untied, as in LLaDA
-        cos, sin = rope_cache(cfg.max_seq_len, cfg.d_model // cfg.n_heads, cfg.rope_theta)
+        if not isinstance(config, ModelConfig):
+            raise ValueError(f"Transformer takes a ModelConfig, got {type(config).__name__}")
+        self.config = config
+        self.embed = nn.Embedding(config.vocab_size, config.d_model)
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
+        self.norm = RMSNorm(config.d_model, config.norm_eps)
+        self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)  # untied, as in LLaDA
+        cos, sin = rope_cache(config.max_seq_len, config.d_model // config.n_heads, config.rope_theta)
         self.register_buffer("rope_cos", cos, persistent=False)
         self.register_buffer("rope_sin", sin, persistent=False)
         self.apply(self._init_weights)
@@ -233,7 +233,7 @@ class Transformer(nn.Module):
         # the stream's variance does not grow with depth at initialisation.
         for name, p in self.named_parameters():
             if name.endswith(("attn.proj.weight", "mlp.down.weight")):
-                nn.init.normal_(p, std=cfg.init_std / math.sqrt(2 * cfg.n_layers))
+                nn.init.normal_(p, std=config.init_std / math.sqrt(2 * config.n_layers))
 
     def _init_weights(self, module):
         if isinstance(module, (nn.Linear, nn.Embedding)):

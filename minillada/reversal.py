@@ -258,43 +258,43 @@ def evaluate(model, task: Task, tok, seq_len: int, extra: bool = True) -> dict:
     return scores
 
 
-def train_model(cfg: ReversalConfig, objective: str, tok, data, seq_len: int, callback=None):
+def train_model(config: ReversalConfig, objective: str, tok, data, seq_len: int, callback=None):
     """Build and train one model of the experiment ("mdm" or "ar"); returns (model, history).
     ``callback(model, step, record)``, if given, runs after every optimizer step."""
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(config.seed)
     model = Transformer(ModelConfig(vocab_size=tok.vocab_size, mask_id=tok.mask_id,
-                                    d_model=cfg.d_model, n_layers=cfg.n_layers, n_heads=cfg.n_heads,
+                                    d_model=config.d_model, n_layers=config.n_layers, n_heads=config.n_heads,
                                     max_seq_len=seq_len, causal=objective == "ar"))
-    train_cfg = TrainConfig(objective=objective, max_steps=cfg.steps, batch_size=cfg.batch_size,
-                            seq_len=seq_len, lr=cfg.lr, weight_decay=cfg.weight_decay,
-                            warmup_steps=min(100, cfg.steps // 10), eval_every=0, save_every=0,
-                            seed=cfg.seed, device=cfg.device, progress=cfg.progress,
-                            cuda_graph=cfg.cuda_graph)     # ignored on the CPU
+    train_cfg = TrainConfig(objective=objective, max_steps=config.steps, batch_size=config.batch_size,
+                            seq_len=seq_len, lr=config.lr, weight_decay=config.weight_decay,
+                            warmup_steps=min(100, config.steps // 10), eval_every=0, save_every=0,
+                            seed=config.seed, device=config.device, progress=config.progress,
+                            cuda_graph=config.cuda_graph)     # ignored on the CPU
     history = train(model, data, train_cfg,
                     callback=None if callback is None else lambda s, r: callback(model, s, r))
     return model.eval(), history
 
 
-def run(cfg: ReversalConfig, objectives=("mdm", "ar")) -> dict:
+def run(config: ReversalConfig, objectives=("mdm", "ar")) -> dict:
     """Train the MDM and the AR model on the same data with the same recipe; evaluate both.
     ``objectives=("mdm",)`` trains the MDM alone (the ablations need no AR twin)."""
-    task = make_task(cfg.task, cfg.n_facts, cfg.paired_fraction, cfg.seed, cfg.phrasings)
+    task = make_task(config.task, config.n_facts, config.paired_fraction, config.seed, config.phrasings)
     tok, data, seq_len = build_data(task)
-    results = {"config": dict(vars(cfg)), "n_train_sentences": len(data),
+    results = {"config": dict(vars(config)), "n_train_sentences": len(data),
                "n_test_facts": len(task.forward_only), "seq_len": seq_len,
                "accuracy": {}, "curves": {}, "train_seconds": {}, "examples": {}}
     for objective in objectives:
         curve = results["curves"][objective] = []
 
         def on_step(model, step, record, curve=curve):
-            if cfg.eval_every and step % cfg.eval_every == 0 and step < cfg.steps:
+            if config.eval_every and step % config.eval_every == 0 and step < config.steps:
                 curve.append({"step": step, **evaluate(model, task, tok, seq_len, extra=False)})
 
         t0 = time.perf_counter()
-        model, history = train_model(cfg, objective, tok, data, seq_len, callback=on_step)
+        model, history = train_model(config, objective, tok, data, seq_len, callback=on_step)
         results["train_seconds"][objective] = time.perf_counter() - t0
         final = evaluate(model, task, tok, seq_len)
-        curve.append({"step": cfg.steps, **{k: final[k] for k in ("forward", "reversed")}})
+        curve.append({"step": config.steps, **{k: final[k] for k in ("forward", "reversed")}})
         results["accuracy"][objective] = final
         results["examples"][objective] = _examples(model, task, tok, seq_len)
         results.setdefault("final_loss", {})[objective] = history[-1]["loss"]

@@ -138,14 +138,14 @@ def evaluate(model, questions, tok, seq_len: int, groups) -> dict:
                              groups)
 
 
-def run(cfg: ReversalConfig, task: JsonlTask, objectives=("mdm", "ar")) -> dict:
+def run(config: ReversalConfig, task: JsonlTask, objectives=("mdm", "ar")) -> dict:
     """Train the MDM and the AR model on the training lines with the same recipe and ask both the
     test questions. The result has the keys of :func:`minillada.reversal.run` (so the same report
     and plots apply) plus "groups", the files and every answer ("answers")."""
     tok, data, seq_len, questions = build_data(task)
     groups = task.groups
-    config = dict(vars(cfg), task=f"{Path(task.train_file).name} / {Path(task.test_file).name}")
-    results = {"config": config, "train_file": task.train_file, "test_file": task.test_file,
+    recorded = dict(vars(config), task=f"{Path(task.train_file).name} / {Path(task.test_file).name}")
+    results = {"config": recorded, "train_file": task.train_file, "test_file": task.test_file,
                "groups": groups, "n_train_sentences": len(data), "n_test_facts": len(questions),
                "seq_len": seq_len, "vocab_size": tok.vocab_size, "accuracy": {}, "curves": {},
                "train_seconds": {}, "examples": {}, "answers": {}, "final_loss": {}}
@@ -153,18 +153,18 @@ def run(cfg: ReversalConfig, task: JsonlTask, objectives=("mdm", "ar")) -> dict:
         curve = results["curves"][objective] = []
 
         def on_step(model, step, record, curve=curve):
-            if cfg.eval_every and step % cfg.eval_every == 0 and step < cfg.steps:
+            if config.eval_every and step % config.eval_every == 0 and step < config.steps:
                 curve.append({"step": step, **evaluate(model, questions, tok, seq_len, groups)})
 
         t0 = time.perf_counter()
-        model, history = train_model(cfg, objective, tok, data, seq_len, callback=on_step)
+        model, history = train_model(config, objective, tok, data, seq_len, callback=on_step)
         results["train_seconds"][objective] = time.perf_counter() - t0
         ids = answer(model, questions, tok, seq_len)
         rows = [{"group": q["group"], "prompt": r["prompt"], "expected": r["completion"].strip(),
                  "got": tok.decode(a, skip_special=True), "correct": is_correct(q, a, tok.eos_id)}
                 for q, r, a in zip(questions, task.test, ids)]
         final = accuracy_by_group(questions, [r["correct"] for r in rows], groups)
-        curve.append({"step": cfg.steps, **final})
+        curve.append({"step": config.steps, **final})
         results["accuracy"][objective] = final
         results["answers"][objective] = rows
         # the report prints the first answers of the last group (the reversed questions, usually)

@@ -104,35 +104,35 @@ class TrainConfig:
         return [f.name for f in fields(cls)]
 
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
+def lr_at(step: int, config: TrainConfig) -> float:
     """The learning rate for optimizer step ``step`` (0-based): linear warmup, then the schedule.
 
-    >>> cfg = TrainConfig(lr=1.0, warmup_steps=10, max_steps=111, min_lr_ratio=0.0)
-    >>> [round(lr_at(s, cfg), 3) for s in (0, 9, 10, 60, 110)]
+    >>> config = TrainConfig(lr=1.0, warmup_steps=10, max_steps=111, min_lr_ratio=0.0)
+    >>> [round(lr_at(s, config), 3) for s in (0, 9, 10, 60, 110)]
     [0.1, 1.0, 1.0, 0.5, 0.0]
     """
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    floor = cfg.lr * cfg.min_lr_ratio
-    if cfg.schedule == "constant":
-        return cfg.lr
-    if cfg.schedule == "cosine":
-        progress = (step - cfg.warmup_steps) / max(1, cfg.max_steps - 1 - cfg.warmup_steps)
-        return floor + (cfg.lr - floor) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
-    decay_start = cfg.max_steps - int(cfg.decay_fraction * cfg.max_steps)   # warmup-stable-decay
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    floor = config.lr * config.min_lr_ratio
+    if config.schedule == "constant":
+        return config.lr
+    if config.schedule == "cosine":
+        progress = (step - config.warmup_steps) / max(1, config.max_steps - 1 - config.warmup_steps)
+        return floor + (config.lr - floor) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+    decay_start = config.max_steps - int(config.decay_fraction * config.max_steps)   # warmup-stable-decay
     if step < decay_start:
-        return cfg.lr
-    progress = (step - decay_start + 1) / max(1, cfg.max_steps - decay_start)
-    return cfg.lr + (floor - cfg.lr) * min(progress, 1.0)
+        return config.lr
+    progress = (step - decay_start + 1) / max(1, config.max_steps - decay_start)
+    return config.lr + (floor - config.lr) * min(progress, 1.0)
 
 
-def make_optimizer(model, cfg: TrainConfig) -> torch.optim.Optimizer:
+def make_optimizer(model, config: TrainConfig) -> torch.optim.Optimizer:
     """AdamW; no weight decay on norms (1-D weights), as is usual for Transformers."""
     decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
-    groups = [{"params": decay, "weight_decay": cfg.weight_decay},
+    groups = [{"params": decay, "weight_decay": config.weight_decay},
               {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
+    return torch.optim.AdamW(groups, lr=config.lr, betas=(config.beta1, config.beta2),
                              fused=next(model.parameters()).is_cuda)
 
 
@@ -144,7 +144,7 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def step_loss(model, x0, prompt_lengths, cfg: TrainConfig, mask_id: int, generator=None,
+def step_loss(model, x0, prompt_lengths, config: TrainConfig, mask_id: int, generator=None,
               rows: slice | None = None, autocast=None):
     """The loss of one micro-batch x0 (B, T), of this rank's ``rows`` of it (all by default).
 
@@ -154,11 +154,11 @@ def step_loss(model, x0, prompt_lengths, cfg: TrainConfig, mask_id: int, generat
     rows = rows or slice(None)
     pl = prompt_lengths[rows] if prompt_lengths is not None else None
     autocast = autocast or torch.autocast("cpu", enabled=False)
-    if cfg.objective == "ar":
+    if config.objective == "ar":
         with autocast:
             logits = model(x0[rows])                                           # (b, T, V)
         return autoregressive_loss_from_logits(logits, x0[rows], pl)
-    xt, masked, p_mask = forward_process(x0, mask_id, eps=cfg.mask_eps,
+    xt, masked, p_mask = forward_process(x0, mask_id, eps=config.mask_eps,
                                          prompt_lengths=prompt_lengths, generator=generator)
     with autocast:
         logits = model(xt[rows])                                               # (b, T, V)
@@ -182,28 +182,28 @@ def train_step(model, optimizer, x0, mask_id: int, prompt_lengths=None, grad_cli
 
 
 @torch.no_grad()
-def validation_loss(model, data, cfg: TrainConfig, mask_id: int, device) -> float:
+def validation_loss(model, data, config: TrainConfig, mask_id: int, device) -> float:
     """The validation loss: the same batches and masks every time (a fixed seed), in eval mode."""
     was_training = model.training
     model.eval()
     g_data, g_mask = torch.Generator().manual_seed(1234), torch.Generator().manual_seed(5678)
     total = 0.0
-    for _ in range(cfg.eval_batches):
-        x0, pl = data.sample(cfg.batch_size, g_data)
-        total += float(step_loss(model, x0.to(device), pl, cfg, mask_id, g_mask))
+    for _ in range(config.eval_batches):
+        x0, pl = data.sample(config.batch_size, g_data)
+        total += float(step_loss(model, x0.to(device), pl, config, mask_id, g_mask))
     model.train(was_training)
-    return total / cfg.eval_batches
+    return total / config.eval_batches
 
 
-def sample_text(model, data, tokenizer, cfg: TrainConfig, device, n_prompt: int = 8) -> str:
+def sample_text(model, data, tokenizer, config: TrainConfig, device, n_prompt: int = 8) -> str:
     """A short sample after a validation prompt, to watch the model learn."""
     x0, pl = data.sample(1, torch.Generator().manual_seed(99))
-    n_prompt = int(pl[0]) if pl is not None else min(n_prompt, cfg.seq_len // 2)
+    n_prompt = int(pl[0]) if pl is not None else min(n_prompt, config.seq_len // 2)
     prompt = x0[:, :n_prompt].to(device)
     n_new = min(32, model.config.max_seq_len - n_prompt)
     was_training = model.training
     model.eval()
-    if cfg.objective == "mdm":
+    if config.objective == "mdm":
         out = generate(model, prompt, steps=n_new, gen_length=n_new, block_length=n_new)
     else:
         out = generate_autoregressive(model, prompt, n_new)
@@ -211,125 +211,125 @@ def sample_text(model, data, tokenizer, cfg: TrainConfig, device, n_prompt: int 
     return tokenizer.decode(prompt[0]) + " >> " + tokenizer.decode(out[0, n_prompt:])
 
 
-def train(model, data, cfg: TrainConfig, val_data=None, tokenizer=None, out_dir=None,
+def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_dir=None,
           resume: bool = False, callback=None) -> list[dict]:
     """Train ``model`` on ``data`` (a TextDataset or SFTDataset: anything with ``sample(rows,
-    generator)``, and ``seq_len`` for CUDA graphs) for ``cfg.max_steps`` steps.
+    generator)``, and ``seq_len`` for CUDA graphs) for ``config.max_steps`` steps.
 
     Returns the history: one dict per step with ``step``, ``loss``, ``lr``, ``tokens_per_s``, and
     ``val_loss`` (and ``sample``) at validation steps. With ``out_dir`` it writes checkpoints
     there; with ``resume=True`` it continues from the newest one. ``callback(step, record)``, if
     given, runs after every optimizer step and may add entries to that step's record.
     """
-    if cfg.objective == "ar" and not model.config.causal:
+    if config.objective == "ar" and not model.config.causal:
         raise ValueError("objective='ar' needs a model built with causal=True")
-    device, dist = _device_and_ranks(cfg)
-    torch.manual_seed(cfg.seed)
-    g_data = torch.Generator().manual_seed(cfg.seed)          # the order of the data
-    g_mask = torch.Generator().manual_seed(cfg.seed + 1)      # the masks of the forward process
+    device, dist = _device_and_ranks(config)
+    torch.manual_seed(config.seed)
+    g_data = torch.Generator().manual_seed(config.seed)          # the order of the data
+    g_mask = torch.Generator().manual_seed(config.seed + 1)      # the masks of the forward process
     model.to(device).train()
-    optimizer = make_optimizer(model, cfg)
+    optimizer = make_optimizer(model, config)
     start, history = 0, []
     if resume and out_dir is not None and _has_checkpoint(out_dir):
         start, history = _restore(out_dir, model, optimizer, g_data, g_mask)
-    net, autocast = _fast_forward(model, cfg, device, dist, data)
-    rows_per_step = cfg.batch_size * dist.world_size * cfg.grad_accum  # all ranks, all micro-batches
+    net, autocast = _fast_forward(model, config, device, dist, data)
+    rows_per_step = config.batch_size * dist.world_size * config.grad_accum  # all ranks, all micro-batches
 
     def save(step):
         if out_dir is not None and dist.is_main:
-            save_checkpoint(out_dir, model, step, tokenizer, optimizer, asdict(cfg), history,
+            save_checkpoint(out_dir, model, step, tokenizer, optimizer, asdict(config), history,
                             {"data": g_data.get_state(), "mask": g_mask.get_state(),
                              "torch": torch.get_rng_state()})
 
-    bar = tqdm(range(start, cfg.max_steps), initial=start, total=cfg.max_steps,
-               disable=not (cfg.progress and dist.is_main), desc=f"train {cfg.objective}")
+    bar = tqdm(range(start, config.max_steps), initial=start, total=config.max_steps,
+               disable=not (config.progress and dist.is_main), desc=f"train {config.objective}")
     t_last = time.perf_counter()
     for step in bar:
-        lr = lr_at(step, cfg)
+        lr = lr_at(step, config)
         for group in optimizer.param_groups:
             group["lr"] = lr
         # the global batch of this step, the same on every rank (each rank keeps its own rows)
         x0, prompt_lengths = data.sample(rows_per_step, g_data)
-        loss = _forward_backward(net, rng.to_device(x0, device), prompt_lengths, cfg,
+        loss = _forward_backward(net, rng.to_device(x0, device), prompt_lengths, config,
                                  model.config.mask_id, g_mask, dist, autocast)
-        if cfg.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        if config.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 
         # bookkeeping: the record of this step, validation, the progress bar, checkpoints
         now = time.perf_counter()
         record = {"step": step + 1, "loss": loss, "lr": lr,
-                  "tokens_per_s": rows_per_step * cfg.seq_len / (now - t_last)}
+                  "tokens_per_s": rows_per_step * config.seq_len / (now - t_last)}
         if not math.isfinite(loss):
             raise FloatingPointError(f"the loss became {loss} at step {step + 1}; "
                                      "try a smaller lr or a longer warmup")
-        last = step + 1 == cfg.max_steps
-        if val_data is not None and cfg.eval_every and ((step + 1) % cfg.eval_every == 0 or last):
-            record["val_loss"] = validation_loss(model, val_data, cfg, model.config.mask_id, device)
+        last = step + 1 == config.max_steps
+        if val_data is not None and config.eval_every and ((step + 1) % config.eval_every == 0 or last):
+            record["val_loss"] = validation_loss(model, val_data, config, model.config.mask_id, device)
             if tokenizer is not None and dist.is_main:
-                record["sample"] = sample_text(model, val_data, tokenizer, cfg, device)
+                record["sample"] = sample_text(model, val_data, tokenizer, config, device)
                 bar.write(f"step {step + 1}: val {record['val_loss']:.4f} | {record['sample']!r}")
         if callback is not None:
             callback(step + 1, record)
         history.append(record)
         bar.set_postfix(loss=f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{record['tokens_per_s']:.0f}")
-        if cfg.save_every and (step + 1) % cfg.save_every == 0 and not last:
+        if config.save_every and (step + 1) % config.save_every == 0 and not last:
             save(step + 1)
         t_last = time.perf_counter()      # evaluation and saving are not training throughput
     bar.close()
-    if start < cfg.max_steps:
-        save(cfg.max_steps)
+    if start < config.max_steps:
+        save(config.max_steps)
     distributed.cleanup(dist)
     return history
 
 
 # ---- the helpers of train(): devices and ranks, the fast forward, micro-batches, resuming --------
 
-def _device_and_ranks(cfg: TrainConfig):
+def _device_and_ranks(config: TrainConfig):
     """The device, and the data-parallel layout (one process, or the ranks of ``torchrun``)."""
-    device = resolve_device(cfg.device)
+    device = resolve_device(config.device)
     dist = distributed.setup(device.type)
     if dist.enabled and device.type == "cuda":
         device = torch.device("cuda", dist.local_rank)
     return device, dist
 
 
-def _fast_forward(model, cfg: TrainConfig, device, dist, data):
+def _fast_forward(model, config: TrainConfig, device, dist, data):
     """(the network to call, the autocast context): the model itself, or wrapped for data
     parallelism (DDP), ``torch.compile`` or CUDA graphs; bf16 autocast on CUDA."""
-    graphs = cfg.cuda_graph and device.type == "cuda"
+    graphs = config.cuda_graph and device.type == "cuda"
     if graphs and dist.enabled:
         raise ValueError("cuda_graph=True does not support data parallelism (torchrun)")
     autocast = torch.autocast("cuda", dtype=torch.bfloat16,
-                              enabled=device.type == "cuda" and cfg.bf16, cache_enabled=not graphs)
+                              enabled=device.type == "cuda" and config.bf16, cache_enabled=not graphs)
     net = model
     if dist.enabled:
         net = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None)
-    if cfg.compile:
+    if config.compile:
         net = torch.compile(net)
     if graphs:
-        net = cuda_graphed(model, (cfg.batch_size, data.seq_len), autocast)   # fixed shapes
+        net = cuda_graphed(model, (config.batch_size, data.seq_len), autocast)   # fixed shapes
     return net, autocast
 
 
-def _forward_backward(net, x0, prompt_lengths, cfg: TrainConfig, mask_id: int, g_mask, dist,
+def _forward_backward(net, x0, prompt_lengths, config: TrainConfig, mask_id: int, g_mask, dist,
                       autocast) -> float:
-    """Accumulate the gradient of one step's batch over ``cfg.grad_accum`` micro-batches; returns
+    """Accumulate the gradient of one step's batch over ``config.grad_accum`` micro-batches; returns
     the step's loss (averaged over ranks). Under data parallelism each micro-batch holds every
     rank's rows, masks are drawn for all of them, and this rank keeps its own slice."""
-    rows_per_micro = cfg.batch_size * dist.world_size
-    mine = slice(dist.rank * cfg.batch_size, (dist.rank + 1) * cfg.batch_size)  # within a micro
+    rows_per_micro = config.batch_size * dist.world_size
+    mine = slice(dist.rank * config.batch_size, (dist.rank + 1) * config.batch_size)  # within a micro
     total = torch.zeros((), device=x0.device)
-    for micro in range(cfg.grad_accum):
+    for micro in range(config.grad_accum):
         in_micro = slice(micro * rows_per_micro, (micro + 1) * rows_per_micro)
         pl = prompt_lengths[in_micro] if prompt_lengths is not None else None
         # gradients are averaged across ranks only on the last micro-batch
-        sync = micro == cfg.grad_accum - 1 or not dist.enabled
+        sync = micro == config.grad_accum - 1 or not dist.enabled
         with (torch.enable_grad() if sync else net.no_sync()):
-            loss = step_loss(net, x0[in_micro], pl, cfg, mask_id, g_mask, mine, autocast)
-            loss = loss / cfg.grad_accum
+            loss = step_loss(net, x0[in_micro], pl, config, mask_id, g_mask, mine, autocast)
+            loss = loss / config.grad_accum
             loss.backward()
         total += loss.detach()
     return float(distributed.mean_over_ranks(total, dist))

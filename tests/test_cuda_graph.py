@@ -23,7 +23,7 @@ def setup(causal=False, seed=0):
     return model, TextDataset.from_text(TEXT, tok, seq_len=24)
 
 
-def cfg(**kw):
+def config(**kw):
     base = dict(max_steps=6, batch_size=8, seq_len=24, warmup_steps=1, eval_every=0, save_every=0,
                 progress=False)
     return TrainConfig(**{**base, **kw})
@@ -38,8 +38,8 @@ def test_cuda_graph_refuses_what_it_cannot_do(bad):
 def test_cuda_graph_is_ignored_on_the_cpu():
     model_a, data = setup()
     model_b, _ = setup()
-    plain = train(model_a, data, cfg(device="cpu"))
-    graphed = train(model_b, data, cfg(device="cpu", cuda_graph=True))
+    plain = train(model_a, data, config(device="cpu"))
+    graphed = train(model_b, data, config(device="cpu", cuda_graph=True))
     assert [r["loss"] for r in plain] == [r["loss"] for r in graphed]
 
 
@@ -70,8 +70,8 @@ def test_graphed_training_matches_eager_training(objective):
     model_a, data = setup(causal)
     model_b, _ = setup(causal)
     kw = dict(device="cuda", objective=objective, bf16=False)
-    eager = train(model_a, data, cfg(**kw))
-    graphed = train(model_b, data, cfg(cuda_graph=True, **kw))
+    eager = train(model_a, data, config(**kw))
+    graphed = train(model_b, data, config(cuda_graph=True, **kw))
     assert [r["loss"] for r in graphed] == pytest.approx([r["loss"] for r in eager], rel=1e-4)
     for a, b in zip(model_a.parameters(), model_b.parameters()):
         assert torch.allclose(a, b, atol=1e-4)
@@ -86,6 +86,6 @@ def test_graphed_sft_training_under_bf16_learns():
     torch.manual_seed(0)
     model = Transformer(ModelConfig(vocab_size=tok.vocab_size, mask_id=tok.mask_id, d_model=32,
                                     n_layers=2, n_heads=2, max_seq_len=8))
-    history = train(model, data, cfg(device="cuda", cuda_graph=True, max_steps=200, seq_len=8,
+    history = train(model, data, config(device="cuda", cuda_graph=True, max_steps=200, seq_len=8,
                                      lr=1e-2, batch_size=16))
     assert history[-1]["loss"] < 0.3 * history[0]["loss"]

@@ -45,18 +45,18 @@ def test_worked_example_is_what_the_library_prints(key):
     assert prose.strip() and ">>>" not in prose, key
 
 
-def handout_lr(step: int, cfg: TrainConfig) -> float:
+def handout_lr(step: int, config: TrainConfig) -> float:
     """The schedule exactly as the 6.1 handout states it, written from its formulas."""
-    eta, W, N = cfg.lr, cfg.warmup_steps, cfg.max_steps
-    eta_min = eta * cfg.min_lr_ratio
+    eta, W, N = config.lr, config.warmup_steps, config.max_steps
+    eta_min = eta * config.min_lr_ratio
     if step < W:
         return eta * (step + 1) / W
-    if cfg.schedule == "constant":
+    if config.schedule == "constant":
         return eta
-    if cfg.schedule == "cosine":
+    if config.schedule == "cosine":
         q = min((step - W) / max(1, N - 1 - W), 1.0)
         return eta_min + (eta - eta_min) * 0.5 * (1 + math.cos(math.pi * q))
-    D = int(cfg.decay_fraction * N)
+    D = int(config.decay_fraction * N)
     S = N - D
     if step < S:
         return eta
@@ -76,10 +76,10 @@ def handout_lr(step: int, cfg: TrainConfig) -> float:
 ])
 def test_the_handout_lr_formulas_are_the_library_schedule(schedule, warmup, max_steps, ratio,
                                                           fraction):
-    cfg = TrainConfig(lr=3e-3, warmup_steps=warmup, max_steps=max_steps, min_lr_ratio=ratio,
+    config = TrainConfig(lr=3e-3, warmup_steps=warmup, max_steps=max_steps, min_lr_ratio=ratio,
                       schedule=schedule, decay_fraction=fraction)
     for step in range(max_steps + 5):                        # a few steps past the end too
-        assert math.isclose(handout_lr(step, cfg), lr_at(step, cfg), rel_tol=1e-12,
+        assert math.isclose(handout_lr(step, config), lr_at(step, config), rel_tol=1e-12,
                             abs_tol=1e-15), (schedule, step)
 
 

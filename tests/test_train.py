@@ -55,9 +55,9 @@ def test_overfits_a_tiny_corpus(objective):
                                     n_layers=2, n_heads=2, max_seq_len=16,
                                     causal=objective == "ar"))
     data = TextDataset.from_text(text, tok, seq_len=16)
-    cfg = quick_cfg(objective=objective, max_steps=150, batch_size=16, seq_len=16, lr=1e-2,
+    config = quick_cfg(objective=objective, max_steps=150, batch_size=16, seq_len=16, lr=1e-2,
                     eval_every=150, eval_batches=4)
-    history = train(model, data, cfg, val_data=data)
+    history = train(model, data, config, val_data=data)
     first = sum(h["loss"] for h in history[:5]) / 5
     assert history[-1]["val_loss"] < 0.25 * first, (first, history[-1]["val_loss"])
 
@@ -84,16 +84,16 @@ class StopAfter:
 
 
 def test_resume_gives_the_same_losses(tmp_path):
-    cfg = quick_cfg(save_every=5, grad_accum=2)
+    config = quick_cfg(save_every=5, grad_accum=2)
     _, model, data = small_setup()
-    straight = train(model, data, cfg, out_dir=tmp_path / "a")
+    straight = train(model, data, config, out_dir=tmp_path / "a")
 
     _, model, data = small_setup()
     with pytest.raises(KeyboardInterrupt):
-        train(model, StopAfter(data, 7), cfg, out_dir=tmp_path / "b")
+        train(model, StopAfter(data, 7), config, out_dir=tmp_path / "b")
     assert load_checkpoint(tmp_path / "b").step == 5
     _, model, data = small_setup(seed=123)          # a fresh process would start from other weights
-    resumed = train(model, data, cfg, out_dir=tmp_path / "b", resume=True)
+    resumed = train(model, data, config, out_dir=tmp_path / "b", resume=True)
     assert [h["loss"] for h in resumed] == [h["loss"] for h in straight]
     assert torch.equal(load_checkpoint(tmp_path / "a").model.head.weight,
                        load_checkpoint(tmp_path / "b").model.head.weight)
@@ -228,12 +228,12 @@ def test_train_step_is_one_step_of_the_loop():
 
     tok, model_a, data = small_setup()
     _, model_b, _ = small_setup()
-    cfg = quick_cfg(max_steps=1, warmup_steps=0, schedule="constant", batch_size=8)
-    history = train(model_a, data, cfg)
-    g_data = torch.Generator().manual_seed(cfg.seed)
-    g_mask = torch.Generator().manual_seed(cfg.seed + 1)
-    x0, _ = data.sample(cfg.batch_size, g_data)
-    loss = train_step(model_b, make_optimizer(model_b, cfg), x0, tok.mask_id, generator=g_mask)
+    config = quick_cfg(max_steps=1, warmup_steps=0, schedule="constant", batch_size=8)
+    history = train(model_a, data, config)
+    g_data = torch.Generator().manual_seed(config.seed)
+    g_mask = torch.Generator().manual_seed(config.seed + 1)
+    x0, _ = data.sample(config.batch_size, g_data)
+    loss = train_step(model_b, make_optimizer(model_b, config), x0, tok.mask_id, generator=g_mask)
     assert loss == pytest.approx(history[0]["loss"], rel=1e-5)
     for a, b in zip(model_a.parameters(), model_b.parameters()):
         assert torch.allclose(a, b, atol=1e-6)

@@ -98,11 +98,11 @@ def attention(q, k, v, causal: bool = False):
 class SwiGLU(nn.Module):
     """MLP(x) = W_down( silu(W_gate x) * W_up x ): a gated MLP, as in LLaMA and LLaDA."""
 
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self, config: ModelConfig):
         super().__init__()
-        self.gate = nn.Linear(cfg.d_model, cfg.mlp_hidden, bias=False)
-        self.up = nn.Linear(cfg.d_model, cfg.mlp_hidden, bias=False)
-        self.down = nn.Linear(cfg.mlp_hidden, cfg.d_model, bias=False)
+        self.gate = nn.Linear(config.d_model, config.mlp_hidden, bias=False)
+        self.up = nn.Linear(config.d_model, config.mlp_hidden, bias=False)
+        self.down = nn.Linear(config.mlp_hidden, config.d_model, bias=False)
 
     def forward(self, x):
         raise NotImplementedError(

@@ -28,16 +28,16 @@ REFERENCE = {
 
 # ---- Exercise 6.1: lr_at -----------------------------------------------------
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
+def lr_at(step: int, config: TrainConfig) -> float:
     """The learning rate for optimizer step ``step`` (0-based): linear warmup, then the schedule.
 
-    >>> cfg = TrainConfig(lr=1.0, warmup_steps=10, max_steps=111, min_lr_ratio=0.0)
-    >>> [round(lr_at(s, cfg), 3) for s in (0, 9, 10, 60, 110)]
+    >>> config = TrainConfig(lr=1.0, warmup_steps=10, max_steps=111, min_lr_ratio=0.0)
+    >>> [round(lr_at(s, config), 3) for s in (0, 9, 10, 60, 110)]
     [0.1, 1.0, 1.0, 0.5, 0.0]
     """
     raise NotImplementedError(
-        "Exercise 6.1: linear warmup to cfg.lr over warmup_steps; then constant, cosine down to "
-        "lr * min_lr_ratio, or warmup-stable-decay")
+        "Exercise 6.1: linear warmup to config.lr over warmup_steps; then constant, cosine down "
+        "to lr * min_lr_ratio, or warmup-stable-decay")
 
 
 # ---- Exercise 6.2: train_step ------------------------------------------------

@@ -18,8 +18,8 @@ from minillada.train import TrainConfig, lr_at, make_optimizer, train_step
 
 
 def probe_lr_small(ex):
-    cfg = TrainConfig(lr=1.0, warmup_steps=10, max_steps=111, min_lr_ratio=0.0)
-    return [ex.lr_at(s, cfg) for s in (0, 9, 10, 60, 110)]
+    config = TrainConfig(lr=1.0, warmup_steps=10, max_steps=111, min_lr_ratio=0.0)
+    return [ex.lr_at(s, config) for s in (0, 9, 10, 60, 110)]
 
 
 @check("6.1", probe_lr_small)
@@ -33,8 +33,8 @@ SCHEDULE = dict(lr=3e-3, warmup_steps=7, max_steps=60, min_lr_ratio=0.1, decay_f
 
 
 def probe_lr_schedule(ex, schedule):
-    cfg = TrainConfig(**SCHEDULE, schedule=schedule)
-    return [ex.lr_at(step, cfg) for step in range(70)]
+    config = TrainConfig(**SCHEDULE, schedule=schedule)
+    return [ex.lr_at(step, config) for step in range(70)]
 
 
 @check("6.1", probe_lr_schedule, params=["cosine", "wsd", "constant"])
@@ -42,9 +42,9 @@ def test_lr_matches_library(got, param):
     """equals the library at every step 0..69 of a 60-step run (past max_steps the rate stays at
     its final value) for the cosine, wsd (warmup, constant lr, then a linear decay over the last
     decay_fraction of max_steps to lr * min_lr_ratio) and constant schedules"""
-    cfg = TrainConfig(**SCHEDULE, schedule=param)
+    config = TrainConfig(**SCHEDULE, schedule=param)
     for step, mine in enumerate(got):
-        want = lr_at(step, cfg)
+        want = lr_at(step, config)
         assert isinstance(mine, float), f"step {step}: lr_at returned a {type(mine).__name__}"
         assert math.isclose(mine, want, rel_tol=1e-9, abs_tol=1e-12), f"step {step}: {mine} != {want}"
 
