@@ -18,7 +18,6 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import matplotlib
 import torch
@@ -27,10 +26,11 @@ import minillada
 
 from . import reversal, reversal_jsonl
 from .bpe import BPETokenizer
-from .checkpoint import load_checkpoint
+from .checkpoint import load_checkpoint, writable_dir
 from .data import SFTDataset, TextDataset, read_jsonl, read_text, synthetic_corpus
 from .model import PRESETS, ModelConfig, Transformer
 from .plotting import plot_reversal_bars, plot_reversal_curves
+from .run_dir import check_run_dir
 from .sampling import generate, generate_autoregressive
 from .tokenizer import CharTokenizer, WordTokenizer
 from .train import OBJECTIVES, SCHEDULES, TRAIN_PRESETS, TrainConfig, train
@@ -77,24 +77,29 @@ def cmd_train(args) -> int:
     overrides = {name: getattr(args, name) for name in TrainConfig.field_names()
                  if getattr(args, name, None) is not None}
     config = TrainConfig.preset(args.preset, **overrides)
+    check_run_dir(args.out, args.resume, args.overwrite, "--out")   # before the data is read
     tok, train_data, val_data = _load_data(args.data, config)
     model_cfg = ModelConfig.preset(config.model_preset, vocab_size=tok.vocab_size,
                                    mask_id=tok.mask_id, causal=config.objective == "ar")
     model_cfg.max_seq_len = max(model_cfg.max_seq_len, config.seq_len)
+    torch.manual_seed(config.seed)            # the initial weights too follow --seed
     model = Transformer(model_cfg)
     _say(f"{config.objective} model: {model.num_params() / 1e6:.2f}M parameters, "
           f"{tok.vocab_size} tokens ({config.tokenizer})")
     t0 = time.perf_counter()
-    history = train(model, train_data, config, val_data, tok, out_dir=args.out, resume=args.resume)
-    if history:
-        late = statistics.median(r["tokens_per_s"] for r in history[len(history) // 2:])
-        _say(f"final loss {history[-1]['loss']:.4f}; {len(history)} steps in "
+    history = train(model, train_data, config, val_data, tok, out_dir=args.out, resume=args.resume,
+                    overwrite=args.overwrite)
+    timed = [r["tokens_per_s"] for r in history if "tokens_per_s" in r]   # this session's steps
+    if timed:
+        late = statistics.median(timed[len(timed) // 2:])
+        _say(f"final loss {history[-1]['loss']:.4f}; {len(timed)} steps in "
              f"{time.perf_counter() - t0:.0f} s, median {late:.0f} tokens/s over "
              f"the second half; checkpoint in {args.out}")
     return 0
 
 
 def cmd_sample(args) -> int:
+    torch.manual_seed(args.seed)              # before anything random happens
     ckpt = load_checkpoint(args.ckpt, device=args.device)
     model, tok = ckpt.model.eval(), ckpt.tokenizer
     if tok is None:
@@ -120,10 +125,7 @@ def cmd_reversal(args) -> int:
         raise ValueError("--train and --test go together: a JSONL file of training lines and one "
                          "of test questions")
     task = None if args.train is None else reversal_jsonl.JsonlTask.from_files(args.train, args.test)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file; give a directory for the JSON and the plots")
-    out.mkdir(parents=True, exist_ok=True)     # before training, so a bad --out fails at once
+    out = writable_dir(args.out, "--out")     # before training, so a bad --out fails at once
     config = reversal.ReversalConfig(task=args.task, n_facts=args.n_facts,
                                      paired_fraction=args.paired_fraction, seed=args.seed,
                                      steps=args.steps, device=args.device,
@@ -164,7 +166,11 @@ def _add_train_flags(p) -> None:
                    "Shakespeare's plays), a UTF-8 text file, or a .jsonl file of "
                    '{"prompt": ..., "answer": ...} lines for SFT (default: a synthetic corpus)')
     p.add_argument("--out", default="runs/train", help="run directory for checkpoints")
-    p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from the newest intact checkpoint in --out (none yet: start)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="delete the checkpoints already in --out and start over (without --resume "
+                   "or --overwrite, a directory that holds a run is refused)")
     p.add_argument("--preset", default="tiny", choices=sorted(TRAIN_PRESETS),
                    help="model size and training defaults")
     for f in dataclasses.fields(TrainConfig):

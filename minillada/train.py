@@ -30,10 +30,11 @@ import torch
 from tqdm.auto import tqdm
 
 from . import distributed, rng
-from .checkpoint import load_checkpoint, resolve_checkpoint, save_checkpoint
+from .checkpoint import save_checkpoint
 from .cuda_graph import cuda_graphed
 from .losses import autoregressive_loss_from_logits, diffusion_loss, diffusion_loss_from_logits
 from .masking import forward_process
+from .run_dir import check_compatible, check_run_dir, find_resumable, prepare_run_dir
 from .sampling import generate, generate_autoregressive
 
 OBJECTIVES = ("mdm", "ar")
@@ -212,32 +213,48 @@ def sample_text(model, data, tokenizer, config: TrainConfig, device, n_prompt: i
 
 
 def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_dir=None,
-          resume: bool = False, callback=None) -> list[dict]:
+          resume: bool = False, callback=None, overwrite: bool = False) -> list[dict]:
     """Train ``model`` on ``data`` (a TextDataset or SFTDataset: anything with ``sample(rows,
     generator)``, and ``seq_len`` for CUDA graphs) for ``config.max_steps`` steps.
 
-    Returns the history: one dict per step with ``step``, ``loss``, ``lr``, ``tokens_per_s``, and
-    ``val_loss`` (and ``sample``) at validation steps. With ``out_dir`` it writes checkpoints
-    there; with ``resume=True`` it continues from the newest one. ``callback(step, record)``, if
-    given, runs after every optimizer step and may add entries to that step's record.
+    Returns the history: one dict per step with ``step``, ``loss``, ``lr``, ``tokens_per_s`` (the
+    steps run in this call; checkpoints store the history without it, so that two runs with the
+    same seed write identical files), and ``val_loss`` (and ``sample``) at validation steps.
+    ``callback(step, record)``, if given, runs after every optimizer step and may add entries to
+    that step's record.
+
+    With ``out_dir`` it writes checkpoints there. ``out_dir`` is checked before the first step: a
+    directory that holds another run's checkpoints is refused unless ``resume=True`` continues
+    from its newest intact checkpoint (damaged newer ones are skipped, and said so) or
+    ``overwrite=True`` deletes them. ``resume=True`` on an empty directory starts from step 0.
     """
     if config.objective == "ar" and not model.config.causal:
         raise ValueError("objective='ar' needs a model built with causal=True")
+    if resume and out_dir is None:
+        raise ValueError("resume=True needs the out_dir of the run to resume")
     device, dist = _device_and_ranks(config)
+    if out_dir is not None:             # before anything is spent: a bad out_dir fails here
+        if dist.is_main:
+            for note in prepare_run_dir(out_dir, resume, overwrite):
+                print(note)
+        else:
+            check_run_dir(out_dir, resume, overwrite)
     torch.manual_seed(config.seed)
     g_data = torch.Generator().manual_seed(config.seed)          # the order of the data
     g_mask = torch.Generator().manual_seed(config.seed + 1)      # the masks of the forward process
     model.to(device).train()
     optimizer = make_optimizer(model, config)
     start, history = 0, []
-    if resume and out_dir is not None and _has_checkpoint(out_dir):
-        start, history = _restore(out_dir, model, optimizer, g_data, g_mask)
+    if resume:
+        start, history = _resume(out_dir, model, optimizer, g_data, g_mask, config, tokenizer,
+                                 say=print if dist.is_main else lambda *a: None)
     net, autocast = _fast_forward(model, config, device, dist, data)
     rows_per_step = config.batch_size * dist.world_size * config.grad_accum  # all ranks, all micro-batches
 
     def save(step):
         if out_dir is not None and dist.is_main:
-            save_checkpoint(out_dir, model, step, tokenizer, optimizer, asdict(config), history,
+            save_checkpoint(out_dir, model, step, tokenizer, optimizer, asdict(config),
+                            [_untimed(r) for r in history],
                             {"data": g_data.get_state(), "mask": g_mask.get_state(),
                              "torch": torch.get_rng_state()})
 
@@ -335,10 +352,22 @@ def _forward_backward(net, x0, prompt_lengths, config: TrainConfig, mask_id: int
     return float(distributed.mean_over_ranks(total, dist))
 
 
-def _restore(out_dir, model, optimizer, g_data, g_mask):
-    """Load the newest checkpoint of ``out_dir`` into the model, the optimizer and the generators;
-    returns (its step, its history)."""
-    ckpt = load_checkpoint(out_dir)
+def _resume(out_dir, model, optimizer, g_data, g_mask, config, tokenizer, say):
+    """Load the newest intact checkpoint of ``out_dir`` into the model, the optimizer and the
+    generators, saying which and what it skipped; returns (its step, its history). No checkpoint
+    at all: (0, []). Checkpoints, but none intact: a ``ValueError`` that lists them."""
+    ckpt, skipped = find_resumable(out_dir)
+    for line in skipped:
+        say(f"resume: skipped {line}")
+    if ckpt is None:
+        if skipped:
+            raise ValueError(f"cannot resume: no intact checkpoint in {out_dir} (see the lines "
+                             "above); repair or remove the damaged ones, or start over with "
+                             "overwrite=True (--overwrite)")
+        say(f"resume: no checkpoint in {out_dir} yet, so training starts from step 0")
+        return 0, []
+    check_compatible(ckpt, model, asdict(config), tokenizer)
+    say(f"resume: continuing from {ckpt.path} (step {ckpt.step})")
     model.load_state_dict(ckpt.model.state_dict())
     optimizer.load_state_dict(ckpt.optimizer_state)
     g_data.set_state(ckpt.rng_state["data"])
@@ -347,9 +376,6 @@ def _restore(out_dir, model, optimizer, g_data, g_mask):
     return ckpt.step, ckpt.history
 
 
-def _has_checkpoint(out_dir) -> bool:
-    try:
-        resolve_checkpoint(out_dir)
-        return True
-    except ValueError:
-        return False
+def _untimed(record: dict) -> dict:
+    """A history record without its wall-clock throughput, the one entry two identical runs differ in."""
+    return {k: v for k, v in record.items() if k != "tokens_per_s"}
