@@ -103,12 +103,17 @@ def save_checkpoint(out_dir, model, step: int, tokenizer=None, optimizer=None,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    pointer = out_dir / ".latest.tmp"
-    pointer.write_text(name)
-    os.replace(pointer, out_dir / "latest")
+    point_latest(out_dir, name)
     _prune(out_dir, keep, int(step))
     remove_stale_temporaries(out_dir)                            # the old copy set aside above
     return final
+
+
+def point_latest(run_dir, name: str) -> None:
+    """Make ``run_dir/latest`` name the checkpoint ``name``, atomically (``os.replace``)."""
+    pointer = Path(run_dir) / ".latest.tmp"
+    pointer.write_text(name)
+    os.replace(pointer, Path(run_dir) / "latest")
 
 
 def writable_dir(path, argument: str = "out_dir") -> Path:

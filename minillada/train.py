@@ -30,7 +30,7 @@ import torch
 from tqdm.auto import tqdm
 
 from . import distributed, rng
-from .checkpoint import save_checkpoint
+from .checkpoint import point_latest, save_checkpoint
 from .cuda_graph import cuda_graphed
 from .losses import autoregressive_loss_from_logits, diffusion_loss, diffusion_loss_from_logits
 from .masking import forward_process
@@ -247,7 +247,7 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
     start, history = 0, []
     if resume:
         start, history = _resume(out_dir, model, optimizer, g_data, g_mask, config, tokenizer,
-                                 say=print if dist.is_main else lambda *a: None)
+                                 dist.is_main)
     net, autocast = _fast_forward(model, config, device, dist, data)
     rows_per_step = config.batch_size * dist.world_size * config.grad_accum  # all ranks, all micro-batches
 
@@ -352,10 +352,12 @@ def _forward_backward(net, x0, prompt_lengths, config: TrainConfig, mask_id: int
     return float(distributed.mean_over_ranks(total, dist))
 
 
-def _resume(out_dir, model, optimizer, g_data, g_mask, config, tokenizer, say):
+def _resume(out_dir, model, optimizer, g_data, g_mask, config, tokenizer, is_main: bool):
     """Load the newest intact checkpoint of ``out_dir`` into the model, the optimizer and the
-    generators, saying which and what it skipped; returns (its step, its history). No checkpoint
-    at all: (0, []). Checkpoints, but none intact: a ``ValueError`` that lists them."""
+    generators, saying which and what it skipped (and pointing ``latest`` at it); returns (its
+    step, its history). No checkpoint at all: (0, []). Checkpoints, but none intact: a
+    ``ValueError`` that lists them."""
+    say = print if is_main else (lambda *args: None)
     ckpt, skipped = find_resumable(out_dir)
     for line in skipped:
         say(f"resume: skipped {line}")
@@ -368,6 +370,8 @@ def _resume(out_dir, model, optimizer, g_data, g_mask, config, tokenizer, say):
         return 0, []
     check_compatible(ckpt, model, asdict(config), tokenizer)
     say(f"resume: continuing from {ckpt.path} (step {ckpt.step})")
+    if skipped and is_main:                 # latest may have named a damaged one
+        point_latest(out_dir, ckpt.path.name)
     model.load_state_dict(ckpt.model.state_dict())
     optimizer.load_state_dict(ckpt.optimizer_state)
     g_data.set_state(ckpt.rng_state["data"])
