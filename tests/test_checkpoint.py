@@ -7,9 +7,6 @@ temporaries of interrupted saves, and the command line's seed and --out checks.
 """
 
 import json
-import os
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -17,6 +14,7 @@ import pytest
 import torch
 
 from minillada import CharTokenizer, ModelConfig, Transformer
+from minillada.cli import main
 from minillada.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
 from minillada.data import TextDataset, synthetic_corpus
 from minillada.run_dir import find_resumable
@@ -307,14 +305,11 @@ def test_the_next_start_removes_stale_temporaries_and_says_so(run_dir, capsys):
 
 # ---- 3 and 4. the command line: --out checked first; the same --seed, the same bytes ----------
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def cli(*args, cwd):
-    """``python -m minillada ARGS`` run in ``cwd``, importing this checkout's minillada."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-m", "minillada", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+def cli(*args, capsys):
+    """Run ``python -m minillada ARGS`` in this process: (exit code, stdout, stderr)."""
+    code = main([str(a) for a in args])
+    said = capsys.readouterr()
+    return code, said.out, said.err
 
 
 TRAIN = ("train", "--max-steps", "3", "--batch-size", "4", "--seq-len", "32", "--eval-every", "0",
@@ -328,49 +323,50 @@ def corpus(tmp_path):
 
 
 @pytest.mark.parametrize("out", ["file", "file/sub"])
-def test_cli_bad_out_fails_before_training(tmp_path, corpus, out):
+def test_cli_bad_out_fails_before_training(tmp_path, corpus, capsys, out):
     (tmp_path / "file").write_text("not a directory")
-    done = cli(*TRAIN, "--data", corpus, "--out", tmp_path / out, cwd=tmp_path)
-    assert done.returncode == 2, done.stderr
-    assert done.stderr.startswith("minillada train: error: --out") and "Traceback" not in done.stderr
-    assert "parameters" not in done.stdout                     # no model was built
+    code, said, err = cli(*TRAIN, "--data", corpus, "--out", tmp_path / out, capsys=capsys)
+    assert code == 2 and err.startswith("minillada train: error: --out") and "Traceback" not in err
+    assert "parameters" not in said                     # it stopped before building a model
 
 
-def test_cli_reversal_bad_out_fails_at_once(tmp_path):
+def test_cli_reversal_bad_out_fails_at_once(tmp_path, capsys):
     (tmp_path / "file").write_text("not a directory")
-    done = cli("reversal", "--quick", "--no-progress", "--out", tmp_path / "file" / "sub", cwd=tmp_path)
-    assert done.returncode == 2 and "--out" in done.stderr and "Traceback" not in done.stderr
+    code, _, err = cli("reversal", "--quick", "--no-progress", "--out", tmp_path / "file" / "sub",
+                       capsys=capsys)
+    assert code == 2 and err.startswith("minillada reversal: error: --out")
 
 
-def test_cli_same_seed_same_bytes(tmp_path, corpus):
-    for out in ("a", "b", "c"):
-        seed = "9" if out == "c" else "7"
-        done = cli(*TRAIN, "--data", corpus, "--seed", seed, "--out", tmp_path / out, cwd=tmp_path)
-        assert done.returncode == 0, done.stderr
+def test_cli_same_seed_same_bytes(tmp_path, corpus, capsys):
+    for out, seed in (("a", 7), ("b", 7), ("c", 9)):
+        torch.manual_seed(out == "b")      # whatever state the process is in: --seed decides
+        code, _, err = cli(*TRAIN, "--data", corpus, "--seed", seed, "--out", tmp_path / out,
+                           capsys=capsys)
+        assert code == 0, err
     a, b, c = (tmp_path / out / "step_000003" for out in ("a", "b", "c"))
     for name in ("model.pt", "train.pt", "tokenizer.json", "meta.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     assert (a / "model.pt").read_bytes() != (c / "model.pt").read_bytes()
 
 
-def test_cli_refuses_a_run_directory_then_resume_and_overwrite_work(tmp_path, corpus):
+def test_cli_refuses_a_run_directory_then_resume_and_overwrite_work(tmp_path, corpus, capsys):
     out = tmp_path / "run"
-    assert cli(*TRAIN, "--data", corpus, "--out", out, cwd=tmp_path).returncode == 0
-    again = cli(*TRAIN, "--data", corpus, "--out", out, cwd=tmp_path)
-    assert again.returncode == 2 and "already holds a run" in again.stderr
-    assert "parameters" not in again.stdout
-    done = cli(*TRAIN[:2], "6", *TRAIN[3:], "--data", corpus, "--out", out, "--resume", cwd=tmp_path)
-    assert done.returncode == 0 and "continuing from" in done.stdout and "3 steps in" in done.stdout
-    done = cli(*TRAIN, "--data", corpus, "--out", out, "--overwrite", cwd=tmp_path)
-    assert done.returncode == 0 and "deleted the previous run" in done.stdout
-    assert names(out) == ["step_000003"]
-    other = cli(*TRAIN, "--data", corpus, "--out", out, "--resume", "--tokenizer", "word", cwd=tmp_path)
-    assert other.returncode == 2 and "tokenizer: 'char' in the checkpoint, 'word' now" in other.stderr
+    assert cli(*TRAIN, "--data", corpus, "--out", out, capsys=capsys)[0] == 0
+    code, said, err = cli(*TRAIN, "--data", corpus, "--out", out, capsys=capsys)
+    assert code == 2 and "already holds a run" in err and "parameters" not in said
+    code, said, _ = cli(*TRAIN[:2], 6, *TRAIN[3:], "--data", corpus, "--out", out, "--resume",
+                        capsys=capsys)
+    assert code == 0 and "continuing from" in said and "3 steps in" in said
+    code, said, _ = cli(*TRAIN, "--data", corpus, "--out", out, "--overwrite", capsys=capsys)
+    assert code == 0 and "deleted the previous run" in said and names(out) == ["step_000003"]
+    code, _, err = cli(*TRAIN, "--data", corpus, "--out", out, "--resume", "--tokenizer", "word",
+                       capsys=capsys)
+    assert code == 2 and "tokenizer: 'char' in the checkpoint, 'word' now" in err
 
 
-def test_cli_sample_refuses_a_latest_out_of_the_run(tmp_path):
+def test_cli_sample_refuses_a_latest_out_of_the_run(tmp_path, capsys):
     save_checkpoint(tmp_path / "word", tiny(), 5, tokenizer=TOK)
     save_checkpoint(tmp_path / "runs" / "char", tiny(), 5, tokenizer=TOK)
     (tmp_path / "runs" / "char" / "latest").write_text("../../word/step_000005")
-    done = cli("sample", "--ckpt", tmp_path / "runs" / "char", "--prompt", "the", cwd=tmp_path)
-    assert done.returncode == 2 and "not a checkpoint of this run directory" in done.stderr
+    code, _, err = cli("sample", "--ckpt", tmp_path / "runs" / "char", "--prompt", "the", capsys=capsys)
+    assert code == 2 and "not a checkpoint of this run directory" in err
