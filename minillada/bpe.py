@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .tokenizer import SPECIAL_TOKENS, Tokenizer
+from .tokenizer import MAX_TOKEN_BYTES, MAX_TOTAL_TOKEN_BYTES, MAX_VOCAB_SIZE, SPECIAL_TOKENS, Tokenizer
 
 N_SPECIAL = len(SPECIAL_TOKENS)
 BYTE_OFFSET = N_SPECIAL  # id of byte b is BYTE_OFFSET + b
@@ -119,13 +119,26 @@ class BPETokenizer(Tokenizer):
 
     def __init__(self, merges: list[tuple[int, int]]):
         self.merges = [tuple(m) for m in merges]
+        if len(self.merges) > MAX_VOCAB_SIZE - FIRST_MERGE_ID:
+            raise ValueError(f"{len(self.merges):,} merges; at most {MAX_VOCAB_SIZE - FIRST_MERGE_ID:,} "
+                             f"are allowed (a vocabulary of {MAX_VOCAB_SIZE:,})")
         # vocab[i] is the bytes that token i stands for (specials are handled by the base class)
         self.vocab: dict[int, bytes] = {BYTE_OFFSET + b: bytes([b]) for b in range(256)}
         self.ranks: dict[tuple[int, int], int] = {}
+        total = 256
         for k, (a, b) in enumerate(self.merges):
             new_id = FIRST_MERGE_ID + k
             if a not in self.vocab or b not in self.vocab:
                 raise ValueError(f"merge {k} uses token ids {a}, {b} that do not exist before it")
+            if (a, b) in self.ranks:
+                raise ValueError(f"merge {k} repeats the pair ({a}, {b}) of merge "
+                                 f"{self.ranks[(a, b)] - FIRST_MERGE_ID}")
+            size = len(self.vocab[a]) + len(self.vocab[b])   # checked before the bytes are built
+            total += size
+            if size > MAX_TOKEN_BYTES or total > MAX_TOTAL_TOKEN_BYTES:
+                raise ValueError(f"merge {k} makes a token of {size:,} bytes ({total:,} for all tokens "
+                                 f"so far); at most {MAX_TOKEN_BYTES:,} bytes a token and "
+                                 f"{MAX_TOTAL_TOKEN_BYTES:,} in all are allowed")
             self.vocab[new_id] = self.vocab[a] + self.vocab[b]
             self.ranks[(a, b)] = new_id
         self._cache: dict[str, tuple[int, ...]] = {}
@@ -186,4 +199,8 @@ class BPETokenizer(Tokenizer):
 
     @classmethod
     def _from_state(cls, state: dict):
-        return cls([tuple(int(x) for x in m) for m in state["merges"]])
+        merges = state["merges"]
+        if not isinstance(merges, list) or not all(
+                isinstance(m, list) and len(m) == 2 and all(type(x) is int for x in m) for m in merges):
+            raise ValueError("'merges' must be a list of [id, id] pairs of ints")
+        return cls([tuple(m) for m in merges])

@@ -38,6 +38,14 @@ from pathlib import Path
 SPECIAL_TOKENS = ("[PAD]", "[MASK]", "[BOS]", "[EOS]")
 PAD_ID, MASK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 FORMAT_VERSION = 1
+# What a tokenizer may ask for: far more than any tokenizer minillada trains, and far less than
+# what exhausts memory. A file is small, but what it describes need not be: a chain of BPE merges
+# that each extend the previous token makes token k k bytes long (350 KB of JSON once asked for
+# 677 MB), so BPE bounds the bytes of each token and of all of them together.
+MAX_FILE_BYTES = 64 << 20          # a tokenizer.json
+MAX_VOCAB_SIZE = 1 << 20           # ids, the special tokens included
+MAX_TOKEN_BYTES = 1 << 16          # the bytes one BPE token stands for
+MAX_TOTAL_TOKEN_BYTES = 64 << 20   # the bytes of all BPE tokens together
 
 # Splits text into runs of special-token strings and ordinary text, e.g.
 # "[MASK] is a pilot" -> ["", "[MASK]", " is a pilot"] (re.split keeps the captured group).
@@ -161,13 +169,22 @@ def load_tokenizer(path) -> Tokenizer:
     """
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ValueError(f"{path} has {path.stat().st_size:,} bytes; a tokenizer file may have at "
+                             f"most {MAX_FILE_BYTES:,}")
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ValueError(f"no tokenizer file at {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path} is not valid JSON, so not a minillada tokenizer file ({e})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise ValueError(f"{path} is not valid JSON, so not a minillada tokenizer file "
+                         f"({type(e).__name__}: {e})") from None
+    except OSError as e:
+        raise ValueError(f"{path} cannot be read: {e.strerror or e}") from None
     if not isinstance(data, dict) or "kind" not in data:
         raise ValueError(f"{path} is JSON but not a minillada tokenizer file: it has no 'kind' field")
+    if not isinstance(data["kind"], str):
+        raise ValueError(f"{path} has a 'kind' of type {type(data['kind']).__name__}; expected a "
+                         f"string, one of {sorted(Tokenizer._registry)}")
     if data.get("version") != FORMAT_VERSION:
         raise ValueError(f"{path} has tokenizer format version {data.get('version')!r}; "
                          f"this minillada reads version {FORMAT_VERSION}")
@@ -209,7 +226,13 @@ class _VocabTokenizer(Tokenizer):
 
     @classmethod
     def _from_state(cls, state: dict):
-        return cls(state["symbols"])
+        symbols = state["symbols"]
+        if not isinstance(symbols, list):
+            raise ValueError(f"'symbols' must be a list of strings, got a {type(symbols).__name__}")
+        if len(symbols) > MAX_VOCAB_SIZE - len(SPECIAL_TOKENS):
+            raise ValueError(f"'symbols' lists {len(symbols):,} symbols; at most "
+                             f"{MAX_VOCAB_SIZE - len(SPECIAL_TOKENS):,} are allowed")
+        return cls(symbols)
 
 
 class CharTokenizer(_VocabTokenizer):
@@ -223,6 +246,13 @@ class CharTokenizer(_VocabTokenizer):
     """
 
     kind = "char"
+
+    @classmethod
+    def _from_state(cls, state: dict):
+        tok = super()._from_state(state)
+        if any(len(s) != 1 for s in tok.symbols):
+            raise ValueError("every symbol of a char tokenizer must be a single character")
+        return tok
 
     @classmethod
     def train(cls, text: str) -> "CharTokenizer":

@@ -5,6 +5,7 @@ import pytest
 
 from minillada import BPETokenizer, CharTokenizer, WordTokenizer, load_tokenizer
 from minillada.bpe import SPLIT_PATTERN, get_pair_counts, merge
+from minillada.tokenizer import SPECIAL_TOKENS
 
 TEXT = "Daxo Velun is a brave pilot. Mira Sol is a quiet poet! 12345 cats, 6 dogs; don't stop."
 
@@ -159,6 +160,68 @@ def test_corrupt_tokenizer_file_raises_value_error(tmp_path, content, message):
     path.write_text(content)
     with pytest.raises(ValueError, match=message):
         load_tokenizer(path)
+
+
+SPECIALS = '"version": 1, "special_tokens": ["[PAD]", "[MASK]", "[BOS]", "[EOS]"]'
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"kind": ["char"], ' + SPECIALS + "}", "'kind' of type list"),
+    ('{"kind": {"a": 1}, ' + SPECIALS + "}", "'kind' of type dict"),
+    ('{"kind": "char", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid JSON"),
+    ('{"kind": "char", ' + SPECIALS + ', "symbols": "abc"}', "'symbols' must be a list"),
+    ('{"kind": "word", ' + SPECIALS + ', "symbols": {"a": 1}}', "'symbols' must be a list"),
+    ('{"kind": "char", ' + SPECIALS + ', "symbols": ["ab"]}', "single character"),
+    ('{"kind": "bpe", ' + SPECIALS + ', "merges": [[4, 5], [4, 5]]}', "repeats the pair"),
+    ('{"kind": "bpe", ' + SPECIALS + ', "merges": [[4.0, 5]]}', "pairs of ints"),
+    ('{"kind": "bpe", ' + SPECIALS + ', "merges": [[4.9, 5]]}', "pairs of ints"),
+    ('{"kind": "bpe", ' + SPECIALS + ', "merges": [[true, 5]]}', "pairs of ints"),
+    ('{"kind": "bpe", ' + SPECIALS + ', "merges": [[4, 5, 6]]}', "pairs of ints"),
+    ('{"kind": "bpe", ' + SPECIALS + ', "merges": "4 5"}', "pairs of ints"),
+], ids=["kind-list", "kind-dict", "deeply-nested", "symbols-str", "symbols-dict", "char-of-2",
+        "duplicate-merge", "float-id", "fractional-id", "bool-id", "triple", "merges-str"])
+def test_malformed_tokenizer_fields_raise_value_error(tmp_path, content, message):
+    path = tmp_path / "tok.json"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=message):
+        load_tokenizer(path)
+
+
+def chained_merges(n, doubling):
+    """Merges whose tokens grow with every merge: each doubles the last token, or adds a byte."""
+    merges = [[4, 4]]
+    for k in range(1, n):
+        merges.append([259 + k, 259 + k] if doubling else [259 + k, 4])
+    return merges
+
+
+@pytest.mark.parametrize("n, doubling, message", [
+    (17, True, "a token of 131,072 bytes"),     # 2 ** 17 bytes after 17 doublings
+    (20_000, False, "in all are allowed"),      # 1 + 2 + ... bytes: 200 MB for 350 KB of JSON
+])
+def test_chained_merges_are_refused_before_they_exhaust_memory(tmp_path, n, doubling, message):
+    path = tmp_path / "tok.json"
+    path.write_text(json.dumps({"kind": "bpe", "version": 1, "special_tokens": list(SPECIAL_TOKENS),
+                                "merges": chained_merges(n, doubling)}))
+    with pytest.raises(ValueError, match=message):
+        load_tokenizer(path)
+
+
+def test_vocabulary_and_file_size_are_bounded(tmp_path, monkeypatch):
+    import minillada.bpe as bpe_module
+    import minillada.tokenizer as tokenizer_module
+    monkeypatch.setattr(bpe_module, "MAX_VOCAB_SIZE", 262)
+    monkeypatch.setattr(tokenizer_module, "MAX_VOCAB_SIZE", 6)
+    with pytest.raises(ValueError, match="3 merges; at most 2"):
+        BPETokenizer([(4, 4), (5, 5), (6, 6)])
+    CharTokenizer.train("ab").save(tmp_path / "ok.json")
+    CharTokenizer.train("abc").save(tmp_path / "big.json")
+    assert load_tokenizer(tmp_path / "ok.json").vocab_size == 6
+    with pytest.raises(ValueError, match="lists 3 symbols; at most 2"):
+        load_tokenizer(tmp_path / "big.json")
+    monkeypatch.setattr(tokenizer_module, "MAX_FILE_BYTES", 10)
+    with pytest.raises(ValueError, match="a tokenizer file may have at most 10"):
+        load_tokenizer(tmp_path / "ok.json")
 
 
 def test_missing_tokenizer_file(tmp_path):
