@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,71 @@ def test_bad_arguments_fail_clearly(tmp_path):
     code, text, result = grade(tmp_path, student(), chapter="99_nothing")
     assert code == 2 and "unknown chapter" in text and result is None
     assert "Traceback" not in text
+
+
+# ---- a value that claims to equal anything (issue 19, item 8) ---------------------------------
+# A judge compares plain data: the probe's result crosses to the grader as JSON, so a tuple
+# subclass arrives as a tuple, a Counter subclass as a Counter, and any other object as a
+# placeholder that equals nothing. The student object's own __eq__ never runs in a judge.
+
+ALWAYS_EQUAL = """
+    class AlwaysEqual{base}:
+        def __eq__(self, other):
+            return True
+
+        def __ne__(self, other):
+            return False
+
+        __hash__ = object.__hash__
+    """
+
+
+@pytest.mark.parametrize("base, value", [
+    ("", "AlwaysEqual()"),
+    ("(tuple)", "AlwaysEqual((0,))"),
+    ("(list)", "AlwaysEqual([0])"),
+    ("(int)", "AlwaysEqual(0)"),
+    ("(str)", "AlwaysEqual('x')"),
+    ("(Counter)", "AlwaysEqual({(0, 0): 1})"),
+])
+def test_an_always_equal_value_fails_every_check_of_its_step(base, value):
+    """In-process, as ``pytest exercises`` judges: each step in turn returns the object; that
+    step's 2 checks fail, the other 4 pass."""
+    import importlib.util
+    import types
+    from collections import Counter
+
+    from exercises._checks import checks_in, roundtrip, run_probe
+    from minillada import bpe
+    spec = importlib.util.spec_from_file_location(
+        "ex1_checks", ROOT / "exercises" / "01_tokenizer" / "test_ex1_tokenizer.py")
+    checks = importlib.util.module_from_spec(spec)
+    with warnings.catch_warnings():              # the step markers are registered in exercises/ only
+        warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
+        spec.loader.exec_module(checks)
+    namespace = {"Counter": Counter}
+    exec(textwrap.dedent(ALWAYS_EQUAL.format(base=base)), namespace)
+    for step, name in (("1.1", "get_pair_counts"), ("1.2", "merge"), ("1.3", "learn_merges")):
+        ex = types.SimpleNamespace(**{n: getattr(bpe, n) for n in SOLVED})
+        setattr(ex, name, lambda *args, **kwargs: eval(value, namespace))
+        passed = []
+        for judge, param in checks_in(checks).values():
+            try:
+                got = roundtrip(run_probe(judge, param, ex))
+                judge(got) if param is None else judge(got, param)
+                passed.append(judge.step)
+            except Exception:               # noqa: BLE001 (a failed check, whatever the error)
+                pass
+        assert step not in passed and len(passed) == 4, (name, passed)
+
+
+def test_the_grader_scores_an_always_equal_value_as_wrong(tmp_path):
+    """The reported case, end to end: merge returns an object equal to everything; 4/6, not 6/6."""
+    source = student(merge=ALWAYS_EQUAL.format(base="") + """
+        def merge(ids, pair, new_id):
+            return AlwaysEqual()
+        """)
+    code, text, result = grade(tmp_path, source)
+    assert code == 1 and result["score"] == 4, text
+    assert steps_of(result)["ex1_2"]["score"] == 0
+    assert_table_matches(text, result)
