@@ -98,7 +98,7 @@ def save_checkpoint(out_dir, model, step: int, tokenizer=None, optimizer=None,
                 os.fsync(fh.fileno())
         final = out_dir / name
         if final.exists():       # set the old one aside first: a crash leaves it as a temporary
-            os.rename(final, tempfile.mkdtemp(prefix=f".{name}.", dir=out_dir) + "/old")
+            os.rename(final, Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out_dir)) / "old")
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

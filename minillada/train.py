@@ -359,15 +359,15 @@ def _resume(out_dir, model, optimizer, g_data, g_mask, config, tokenizer, is_mai
     ``ValueError`` that lists them."""
     say = print if is_main else (lambda *args: None)
     ckpt, skipped = find_resumable(out_dir)
-    for line in skipped:
-        say(f"resume: skipped {line}")
+    if ckpt is None and skipped:
+        raise ValueError(f"cannot resume: no intact checkpoint in {out_dir} ({'; '.join(skipped)}); "
+                         "repair or remove the damaged ones, or start over with overwrite=True "
+                         "(--overwrite)")
     if ckpt is None:
-        if skipped:
-            raise ValueError(f"cannot resume: no intact checkpoint in {out_dir} (see the lines "
-                             "above); repair or remove the damaged ones, or start over with "
-                             "overwrite=True (--overwrite)")
         say(f"resume: no checkpoint in {out_dir} yet, so training starts from step 0")
         return 0, []
+    for line in skipped:
+        say(f"resume: skipped {line}")
     check_compatible(ckpt, model, asdict(config), tokenizer)
     say(f"resume: continuing from {ckpt.path} (step {ckpt.step})")
     if skipped and is_main:                 # latest may have named a damaged one
