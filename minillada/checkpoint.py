@@ -187,6 +187,8 @@ def resolve_checkpoint(path) -> Path:
             raise ValueError(f"{target} is a link out of the run directory {path}; a run's "
                              "checkpoints must lie inside it")
         return target
+    if CHECKPOINT_NAME.fullmatch(path.name) and not (path / "meta.json").is_file():
+        raise ValueError(f"the checkpoint is incomplete: {path / 'meta.json'} is missing")
     if not (path / "meta.json").is_file():
         found = _names(path)
         hint = f"; it holds {found} but no 'latest' file: pass one of them" if found else ""

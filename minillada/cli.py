@@ -95,6 +95,9 @@ def cmd_train(args) -> int:
         _say(f"final loss {history[-1]['loss']:.4f}; {len(timed)} steps in "
              f"{time.perf_counter() - t0:.0f} s, median {late:.0f} tokens/s over "
              f"the second half; checkpoint in {args.out}")
+    else:
+        _say(f"no steps to run: the run in {args.out} has reached --max-steps {config.max_steps} "
+             "(raise it to train further)")
     return 0
 
 

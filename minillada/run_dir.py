@@ -41,9 +41,9 @@ def check_run_dir(run_dir, resume: bool = False, overwrite: bool = False,
     run_dir = writable_dir(run_dir, argument)
     found = _existing(run_dir)
     if found and not (resume or overwrite):
-        raise ValueError(f"{argument} {run_dir} already holds a run ({', '.join(found)}); resume it "
-                         "(resume=True, --resume), replace it (overwrite=True, --overwrite), or "
-                         "choose another directory")
+        how = ("--resume", "--overwrite") if argument.startswith("--") else ("resume=True", "overwrite=True")
+        raise ValueError(f"{argument} {run_dir} already holds a run ({', '.join(found)}); continue it "
+                         f"with {how[0]}, replace it with {how[1]}, or choose another directory")
     return run_dir
 
 
@@ -78,12 +78,15 @@ def find_resumable(run_dir, device="cpu") -> tuple[Checkpoint | None, list[str]]
     or None, and one line per problem found on the way (newer checkpoints that are damaged or
     incomplete, a ``latest`` that names nothing usable)."""
     skipped = []
+    checkpoints = list_checkpoints(run_dir)
     if (Path(run_dir) / "latest").exists():
         try:
             resolve_checkpoint(run_dir)
         except ValueError as e:
-            skipped.append(f"latest: {e}")
-    for _, path in reversed(list_checkpoints(run_dir)):
+            name = (Path(run_dir) / "latest").read_bytes().decode(errors="replace").strip()
+            if name not in {p.name for _, p in checkpoints}:   # else that checkpoint's line says why
+                skipped.append(f"latest: {e}")
+    for _, path in reversed(checkpoints):
         try:
             ckpt = load_checkpoint(path, device)
             _check_train_state(ckpt)

@@ -171,7 +171,7 @@ def test_resume_with_another_tokenizer_vocabulary_says_so(tmp_path):
 def test_a_new_run_into_a_run_directory_is_refused_before_training(run_dir):
     before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
     called = []
-    with pytest.raises(ValueError, match="already holds a run .*--resume.*--overwrite"):
+    with pytest.raises(ValueError, match="already holds a run .*resume=True.*overwrite=True"):
         train(tiny(), DATA, config(max_steps=10), out_dir=run_dir,
               callback=lambda step, record: called.append(step))
     assert not called
@@ -353,10 +353,14 @@ def test_cli_refuses_a_run_directory_then_resume_and_overwrite_work(tmp_path, co
     out = tmp_path / "run"
     assert cli(*TRAIN, "--data", corpus, "--out", out, capsys=capsys)[0] == 0
     code, said, err = cli(*TRAIN, "--data", corpus, "--out", out, capsys=capsys)
-    assert code == 2 and "already holds a run" in err and "parameters" not in said
+    assert code == 2 and "already holds a run" in err and "with --resume" in err
+    assert "parameters" not in said                     # refused before the data was read
     code, said, _ = cli(*TRAIN[:2], 6, *TRAIN[3:], "--data", corpus, "--out", out, "--resume",
                         capsys=capsys)
     assert code == 0 and "continuing from" in said and "3 steps in" in said
+    code, said, _ = cli(*TRAIN[:2], 6, *TRAIN[3:], "--data", corpus, "--out", out, "--resume",
+                        capsys=capsys)
+    assert code == 0 and "no steps to run" in said
     code, said, _ = cli(*TRAIN, "--data", corpus, "--out", out, "--overwrite", capsys=capsys)
     assert code == 0 and "deleted the previous run" in said and names(out) == ["step_000003"]
     code, _, err = cli(*TRAIN, "--data", corpus, "--out", out, "--resume", "--tokenizer", "word",
