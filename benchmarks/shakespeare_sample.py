@@ -86,6 +86,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="shakespeare_") as tmp:
         workdir = Path(args.workdir or tmp)
         workdir.mkdir(parents=True, exist_ok=True)
+        if (workdir / RUN_DIR).exists():             # a reused --workdir: replace the earlier run
+            train_flags = train_flags + ["--overwrite"]
         load_before = os.getloadavg()
         t0 = time.perf_counter()
         _run(["train", *train_flags], workdir)
