@@ -1,15 +1,21 @@
-"""The reversal experiment's accuracy targets, measured over seeds (not a timed test).
+"""The reversal experiment's targets over seeds, and its wall time against the old recipe.
 
-Runs ``minillada.reversal.run`` with the default settings for each seed and reports, per seed, the
-MDM's and the AR model's forward and reversed accuracy, the MDM's infilling, the AR ranking control
-and the wall time; writes ``benchmarks/results/reversal_seeds.json``.
+Runs ``minillada.reversal.run`` with the default settings (what ``python -m minillada reversal``
+runs) for each seed and reports, per seed: the MDM's and the AR model's forward and reversed
+accuracy, the MDM's infilling, the AR ranking control, the steps each model trained before the
+early stop, and the wall time of the whole run (both models, evaluations included). In the same
+process it runs the recipe the main job used before (250 facts, every one of 1500 steps, a curve
+point every 250) on ``--baseline-seeds``, so that the two wall times share a machine state.
+Writes ``benchmarks/results/reversal_seeds_people.json`` (or ``--name``).
 
-    python -m benchmarks.reversal_seeds [--seeds 0 1 2] [--task people] [--quick]
+    python -m benchmarks.reversal_seeds [--seeds 0 1 2 3 4] [--baseline-seeds 0] [--quick]
+    python -m benchmarks.reversal_seeds --seeds 0 --baseline-seeds 0 --name reversal_wall_time
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import torch
@@ -18,35 +24,51 @@ from minillada.reversal import ReversalConfig, run
 
 from .common import print_table, write_json
 
+# the main job's recipe until 2026-11-29 (issue 17 made it stop early, on 200 facts)
+BASELINE = dict(n_facts=250, eval_every=250, stop_forward=None)
+
+
+def one_run(config: ReversalConfig, recipe: str) -> dict:
+    t0 = time.perf_counter()
+    r = run(config)
+    acc = r["accuracy"]
+    return {"recipe": recipe, "seed": config.seed, "mdm_forward": acc["mdm"]["forward"],
+            "mdm_reversed": acc["mdm"]["reversed"], "mdm_infill": acc["mdm"]["infill"],
+            "ar_forward": acc["ar"]["forward"], "ar_reversed": acc["ar"]["reversed"],
+            "ar_ranking": acc["ar"]["ranking"], "mdm_steps": r["steps_trained"]["mdm"],
+            "ar_steps": r["steps_trained"]["ar"], "wall_s": time.perf_counter() - t0,
+            "test_facts": r["n_test_facts"], "load_avg_1min": os.getloadavg()[0]}
+
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    ap.add_argument("--baseline-seeds", type=int, nargs="*", default=[0],
+                    help="seeds of the old recipe to run for comparison (none: skip it)")
     ap.add_argument("--task", default="people", choices=["people", "couplets"])
     ap.add_argument("--device", default="auto")
     ap.add_argument("--quick", action="store_true", help="a tiny run for the test suite")
     ap.add_argument("--out", default=None, help="folder for the JSON (default benchmarks/results)")
+    ap.add_argument("--name", default=None,
+                    help="the JSON's name (default reversal_seeds_<task>, or _quick)")
     args = ap.parse_args(argv)
+    plan = [("default", s, {}) for s in args.seeds] + [("baseline", s, BASELINE)
+                                                       for s in args.baseline_seeds]
     rows = []
-    for seed in args.seeds:
-        config = ReversalConfig(task=args.task, seed=seed, device=args.device, progress=False)
+    for recipe, seed, changes in plan:
+        config = ReversalConfig(task=args.task, seed=seed, device=args.device, progress=False,
+                                **changes)
         if args.quick:
-            config.n_facts, config.steps, config.eval_every = 30, 10, 0
+            config.n_facts, config.steps, config.eval_every = 30, 10, 5
             config.d_model, config.n_layers = 32, 1
-        t0 = time.perf_counter()
-        r = run(config)
-        acc = r["accuracy"]
-        rows.append({"seed": seed, "mdm_forward": acc["mdm"]["forward"],
-                     "mdm_reversed": acc["mdm"]["reversed"], "mdm_infill": acc["mdm"]["infill"],
-                     "ar_forward": acc["ar"]["forward"], "ar_reversed": acc["ar"]["reversed"],
-                     "ar_ranking": acc["ar"]["ranking"], "wall_s": time.perf_counter() - t0,
-                     "test_facts": r["n_test_facts"]})
+        rows.append(one_run(config, recipe))
         print_table(rows[-1:], list(rows[-1]))
     print()
     print_table(rows, list(rows[0]))
-    write_json(f"reversal_seeds_{args.task}" if not args.quick else "reversal_seeds_quick",
-               {"task": args.task, "device": str(args.device),
-                "cuda": torch.cuda.is_available(), "rows": rows}, args.out)
+    write_json(args.name or (f"reversal_seeds_{args.task}" if not args.quick else "reversal_seeds_quick"),
+               {"task": args.task, "device": str(args.device), "cuda": torch.cuda.is_available(),
+                "threads": torch.get_num_threads(), "baseline_recipe": BASELINE,
+                "rows": rows}, args.out)
     return rows
 
 

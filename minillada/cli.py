@@ -133,7 +133,8 @@ def cmd_reversal(args) -> int:
                                      paired_fraction=args.paired_fraction, seed=args.seed,
                                      steps=args.steps, device=args.device,
                                      eval_every=args.eval_every, progress=not args.no_progress,
-                                     cuda_graph=not args.no_cuda_graph)
+                                     cuda_graph=not args.no_cuda_graph,
+                                     stop_forward=None if args.no_early_stop else 0.95)
     if args.quick:
         config.n_facts, config.steps, config.eval_every = 40, 30, 15
         config.d_model, config.n_layers = 32, 2
@@ -229,12 +230,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the questions for --train: prompt, expected completion and an optional "
                    "\"group\" (one table row per group; example: minillada/corpora/facts_test.jsonl)")
     p.add_argument("--seed", type=int, default=0, help="data, initialisation and training seed")
-    p.add_argument("--steps", type=int, default=1500, help="optimizer steps for each model")
-    p.add_argument("--n-facts", type=int, default=250, help="number of made-up facts")
+    p.add_argument("--steps", type=int, default=1500,
+                   help="optimizer steps for each model, at most (see --no-early-stop)")
+    p.add_argument("--no-early-stop", action="store_true",
+                   help="train every step, instead of stopping each model at the first evaluation "
+                   "where it answers 95%% of its forward questions")
+    p.add_argument("--n-facts", type=int, default=200, help="number of made-up facts")
     p.add_argument("--paired-fraction", type=float, default=0.8,
                    help="share of facts also trained in the reversed template; the rest are "
                    "seen only forward and are the test set")
-    p.add_argument("--eval-every", type=int, default=250, help="steps between curve points")
+    p.add_argument("--eval-every", type=int, default=125,
+                   help="steps between curve points (and early-stopping checks)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--no-cuda-graph", action="store_true",
                    help="on a GPU, train eagerly instead of replaying CUDA graphs (slower)")

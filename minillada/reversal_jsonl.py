@@ -152,6 +152,8 @@ def run(config: ReversalConfig, task: JsonlTask, objectives=("mdm", "ar")) -> di
     for objective in objectives:
         curve = results["curves"][objective] = []
 
+        # every step is trained: your groups need not include one of forward questions, so the
+        # built-in task's early stop (config.stop_forward) does not apply here
         def on_step(model, step, record, curve=curve):
             if config.eval_every and step % config.eval_every == 0 and step < config.steps:
                 curve.append({"step": step, **evaluate(model, questions, tok, seq_len, groups)})

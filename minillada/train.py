@@ -221,7 +221,8 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
     steps run in this call; checkpoints store the history without it, so that two runs with the
     same seed write identical files), and ``val_loss`` (and ``sample``) at validation steps.
     ``callback(step, record)``, if given, runs after every optimizer step and may add entries to
-    that step's record.
+    that step's record; when it returns True, training stops after that step (early stopping: the
+    learning-rate schedule still spans ``max_steps``).
 
     With ``out_dir`` it writes checkpoints there. ``out_dir`` is checked before the first step: a
     directory that holds another run's checkpoints is refused unless ``resume=True`` continues
@@ -287,16 +288,17 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
             if tokenizer is not None and dist.is_main:
                 record["sample"] = sample_text(model, val_data, tokenizer, config, device)
                 bar.write(f"step {step + 1}: val {record['val_loss']:.4f} | {record['sample']!r}")
-        if callback is not None:
-            callback(step + 1, record)
+        stop = callback is not None and callback(step + 1, record) is True
         history.append(record)
         bar.set_postfix(loss=f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{record['tokens_per_s']:.0f}")
+        if stop:
+            break
         if config.save_every and (step + 1) % config.save_every == 0 and not last:
             save(step + 1)
         t_last = time.perf_counter()      # evaluation and saving are not training throughput
     bar.close()
-    if start < config.max_steps:
-        save(config.max_steps)
+    if history and history[-1]["step"] > start:      # the last step of this call, once
+        save(history[-1]["step"])
     distributed.cleanup(dist)
     return history
 

@@ -19,8 +19,12 @@ def test_reversal_seeds_quick(tmp_path):
 
     rows = reversal_seeds.main(["--quick", "--seeds", "0", "--out", str(tmp_path)])
     data = json.loads((tmp_path / "reversal_seeds_quick.json").read_text())
-    assert data["rows"] == rows and rows[0]["seed"] == 0
-    assert all(0 <= rows[0][k] <= 1 for k in ("mdm_forward", "mdm_reversed", "ar_reversed"))
+    assert data["rows"] == rows and [(r["recipe"], r["seed"]) for r in rows] == [("default", 0),
+                                                                                ("baseline", 0)]
+    for r in rows:
+        assert all(0 <= r[k] <= 1 for k in ("mdm_forward", "mdm_reversed", "ar_reversed"))
+        assert 1 <= r["mdm_steps"] <= 10 and 1 <= r["ar_steps"] <= 10 and r["wall_s"] > 0
+    assert rows[1]["mdm_steps"] == rows[1]["ar_steps"] == 10          # the baseline never stops early
 
 
 def test_tokenizer_speed_quick(tmp_path):
