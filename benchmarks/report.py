@@ -124,10 +124,9 @@ def ablations() -> list[str]:
     if d is None:
         return []
     out = [f"### What the reversal needs: ablations of the MDM ({_where(d)}, seed {d['seed']})",
-           "`python -m benchmarks.reversal_ablations`: the default run with one setting changed; "
-           "accuracy on the test facts; the last column is the reversed accuracy at steps 1000, 1250 and "
-           "1500. The default row is today's library; the seed runs above were measured with an earlier "
-           "version whose rounding differs (98% against 100% reversed for seed 0).", "",
+           "`python -m benchmarks.reversal_ablations`: the full-length recipe (250 people, all 1500 "
+           "steps, no early stop) with one setting changed; accuracy on the test facts; the last "
+           "column is the reversed accuracy at steps 1000, 1250 and 1500.", "",
            "| ablation | forward | reversed | infill | reversed over training |", "|---|---|---|---|---|"]
     for r in d["rows"]:
         curve = " ".join(f"{_pct(c['reversed'])}@{c['step']}" for c in r["curve"] if c["step"] >= 1000)
@@ -195,6 +194,33 @@ def likelihood_gap() -> list[str]:
     return out
 
 
+def reversal_seeds() -> list[str]:
+    """The main job over seeds, and its wall time against the recipe it replaced."""
+    d = _load("reversal_seeds_people")
+    if d is None:
+        return []
+    out = [f"### The reversal main job over seeds ({_where(d)}, {d['threads']} threads)",
+           "`python -m benchmarks.reversal_seeds`: the default run of `python -m minillada reversal` "
+           "on seeds 0-4, and the recipe it replaced (250 people, all 1500 steps) in the same process. "
+           "Steps: where each model stopped (the first evaluation at which it answered 95% of its "
+           "forward questions). Wall time: both models, evaluations included.", "",
+           "| recipe | seed | MDM forward | MDM reversed | MDM infill | AR forward | AR reversed | "
+           "AR ranking | MDM steps | AR steps | wall time |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in d["rows"]:
+        out.append(f"| {r['recipe']} | {r['seed']} | {_pct(r['mdm_forward'])} | {_pct(r['mdm_reversed'])} | "
+                   f"{_pct(r['mdm_infill'])} | {_pct(r['ar_forward'])} | {_pct(r['ar_reversed'])} | "
+                   f"{_pct(r['ar_ranking'])} | {r['mdm_steps']} | {r['ar_steps']} | {r['wall_s']:.0f} s |")
+    timed = _load("reversal_wall_time")
+    if timed is not None:
+        walls = {r["recipe"]: r["wall_s"] for r in timed["rows"]}
+        out += ["", f"Timed alone on an otherwise idle machine ({_where(timed)}, {timed['threads']} "
+                f"threads, seed {timed['rows'][0]['seed']}): the default run took {walls['default']:.0f} s, "
+                f"the recipe it replaced {walls['baseline']:.0f} s "
+                f"(`python -m benchmarks.reversal_seeds --seeds 0 --baseline-seeds 0 --name "
+                "reversal_wall_time`)."]
+    return out
+
+
 def own_facts() -> list[str]:
     d = _load("reversal_own_facts_seed0")
     if d is None:
@@ -204,7 +230,7 @@ def own_facts() -> list[str]:
            f"`{d['command']}`: {d['n_train_sentences']} training lines (200 made-up people, each "
            "in five phrasings that name the person first; 160 of them also in three that name the "
            f"office first), {n} people seen only forward, asked both ways; "
-           f"{d['config']['steps']} steps per model, the built-in task's recipe.", "",
+           f"{d['config']['steps']} steps per model, every one (JSONL runs do not stop early).", "",
            "| question (exact match of the completion) | MDM | AR |", "|---|---|---|"]
     examples = {"forward": '"Zapoam Laufeinei is" -> "the mayor of Ploba."',
                 "reversed": '"The mayor of Ploba is" -> "Zapoam Laufeinei."'}
@@ -221,8 +247,8 @@ def own_facts() -> list[str]:
 
 
 def markdown() -> str:
-    parts = [throughput(), sampling(), likelihood(), shakespeare_sample(), likelihood_gap(),
-             tokenizer(), ablations(), own_facts()]
+    parts = [reversal_seeds(), throughput(), sampling(), likelihood(), shakespeare_sample(),
+             likelihood_gap(), tokenizer(), ablations(), own_facts()]
     return "\n\n".join("\n".join(p) for p in parts if p).replace("\n\n\n", "\n\n") + "\n"
 
 

@@ -1,10 +1,13 @@
 """What makes the reversal experiment work: the MDM trained without each ingredient (not a timed test).
 
-Each ablation changes one setting of the default run (``ReversalConfig()``) and trains the MDM
-alone: the AR twin answers no reversed question in the default run on any seed, and none of these
+Each ablation changes one setting of the full-length recipe and trains the MDM alone. The recipe
+is the one the main job used until 2026-11-29 (``reversal_seeds.BASELINE``: 250 facts, all 1500
+steps, no early stop), so that every ablation trains as long as the default it is compared with; an
+early stop on the forward questions would end the runs at different steps. The AR twin is left
+out: the AR twin answers no reversed question in the default run on any seed, and none of these
 changes gives its left-to-right objective the reversed conditionals, so it is left out:
 
-* ``default``: the run of ``python -m minillada reversal``;
+* ``default``: the full-length recipe itself;
 * ``no_paired``: no fact is written in the reversed template (``paired_fraction=0``), so the
   template "<adjective> <noun> is called ..." never occurs in training;
 * ``one_phrasing``: each fact in one phrasing per direction instead of four and three;
@@ -28,6 +31,7 @@ from pathlib import Path
 from minillada.reversal import ReversalConfig, run
 
 from .common import RESULTS, print_table, write_json
+from .reversal_seeds import BASELINE
 
 ABLATIONS = {
     "default": ("the default run", {}),
@@ -50,7 +54,8 @@ def main(argv=None):
     rows = []
     for ablation in args.only:
         description, changes = ABLATIONS[ablation]
-        config = ReversalConfig(seed=args.seed, device=args.device, progress=False, **changes)
+        config = ReversalConfig(seed=args.seed, device=args.device, progress=False,
+                                **{**BASELINE, **changes})
         if args.quick:
             config.n_facts, config.steps, config.eval_every = 30, 10, 5
             config.d_model, config.n_layers = 32, 1

@@ -124,3 +124,14 @@ def test_shakespeare_sample_quick(tmp_path):
     assert [p["step"] for p in data["val_curve"]] == [10, 20]
     assert len(data["samples"]) >= 2
     assert all(isinstance(s["text"], str) and s["text"] for s in data["samples"])
+
+
+def test_forward_speed_quick(tmp_path):
+    from benchmarks import forward_speed
+
+    rows = forward_speed.main(["--quick", "--out", str(tmp_path)])
+    data = json.loads((tmp_path / "forward_speed_quick.json").read_text())
+    assert data["rows"] == rows
+    assert [r["network"] for r in rows] == ["ours", "ours, fused norm", "ours, no input check",
+                                            "nanochat-style"]
+    assert rows[0]["ratio_to_ours"] == 1.0 and all(r["ms_per_call"] > 0 for r in rows)
