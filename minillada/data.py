@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from . import rng
+from . import checks, rng
 
 
 class TextDataset:
@@ -38,8 +38,8 @@ class TextDataset:
     """
 
     def __init__(self, ids, seq_len: int):
-        self.ids = torch.as_tensor(ids, dtype=torch.long).reshape(-1)
-        if seq_len < 2:
+        self.ids = checks.as_ids(ids, "ids").reshape(-1)
+        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 2:
             raise ValueError(f"seq_len must be at least 2, got {seq_len}")
         if self.ids.numel() < seq_len:
             raise ValueError(f"the text has {self.ids.numel()} tokens, fewer than seq_len={seq_len}; "
@@ -203,6 +203,7 @@ def synthetic_corpus(n_sentences: int = 2000, seed: int = 0) -> str:
     >>> synthetic_corpus(2, seed=0).count(".")
     2
     """
+    checks.positive_int(n_sentences, "n_sentences")
     r = random.Random(seed)
 
     def pick(kind):

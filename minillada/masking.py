@@ -76,10 +76,7 @@ def forward_process(x0: torch.Tensor, mask_id: int, t=None, eps: float = 1e-3, p
     if t is None:     # drawn here, so in [0, 1) by construction: no check (a check would sync a GPU)
         t = rng.rand(B, device=x0.device, generator=generator)                  # (B,)
     else:
-        t = torch.as_tensor(t, dtype=torch.float32).expand(B)                  # (B,)
-        if bool(((t < 0) | (t > 1)).any()):
-            raise ValueError(f"t must lie in [0, 1], got {t.tolist()}")
-        t = rng.to_device(t, x0.device)
+        t = rng.to_device(checks.noise_level(t, B), x0.device)                  # (B,)
     p_mask = ((1 - eps) * t + eps)[:, None].expand(B, T)                      # (B, T)
     masked = rng.rand(B, T, device=x0.device, generator=generator) < p_mask
     # [MASK] in the clean data is no target: there is nothing to predict there.

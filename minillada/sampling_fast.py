@@ -89,7 +89,7 @@ def generate_fast(model, prompt, steps=128, gen_length=128, block_length=128, te
     if kv_cache and cfg_scale > 0:
         raise ValueError("kv_cache=True does not support classifier-free guidance (cfg_scale > 0)")
     mask_id = checks.mask_id_of(model, mask_id)
-    prompt = checks.token_batch(prompt, "prompt").to(model.device)
+    prompt = checks.tokens_for(model, prompt, "prompt", empty_ok=True)   # empty: unconditional
     B, P = prompt.shape
     checks.fits(model.config, P + gen_length, f"prompt ({P} tokens) + gen_length ({gen_length})")
     x = torch.full((B, P + gen_length), mask_id, dtype=torch.long, device=prompt.device)
@@ -117,7 +117,7 @@ def infill_fast(model, x, steps=None, temperature=0., cfg_scale=0., remasking="l
                 mask_id=None, threshold=None, generator=None, return_trace=False):
     """:func:`minillada.sampling.infill` with threshold decoding and a trace."""
     mask_id = checks.mask_id_of(model, mask_id)
-    x = checks.token_batch(x, "x").to(model.device)
+    x = checks.tokens_for(model, x, "x")
     region = x.eq(mask_id)
     steps = max(int(region.sum(dim=1).max()), 1) if steps is None else steps
     checks.sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)

@@ -31,6 +31,7 @@ Tokenizers are saved as plain JSON (never pickle, which can run arbitrary code w
 from __future__ import annotations
 
 import json
+import numbers
 import re
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -109,11 +110,16 @@ class Tokenizer(ABC):
     def decode(self, ids, skip_special: bool = False) -> str:
         """Ids (a list or a 1-D tensor) to text. Special tokens print as ``[MASK]`` etc. unless
         ``skip_special`` is set."""
-        ids = [int(i) for i in (ids.tolist() if hasattr(ids, "tolist") else ids)]
+        ids = ids.tolist() if hasattr(ids, "tolist") else ids
+        if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
+            raise ValueError(f"decode() takes a list or 1-D tensor of ids, got {type(ids).__name__}")
         for pos, i in enumerate(ids):
+            if isinstance(i, bool) or not isinstance(i, numbers.Integral):  # 4.9 is no id: not truncated
+                raise ValueError(f"ids must be ints; got {type(i).__name__} {i!r} at position {pos}")
             if not 0 <= i < self.vocab_size:
                 raise ValueError(f"id {i} at position {pos} is outside the vocabulary "
                                  f"(0..{self.vocab_size - 1})")
+        ids = [int(i) for i in ids]
         # Decode runs of ordinary ids together: a BPE character can span several byte tokens.
         parts: list[str] = []
         run: list[int] = []
