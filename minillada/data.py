@@ -123,15 +123,39 @@ def dataset_path(name_or_path) -> Path:
     return path
 
 
-def read_text(path) -> str:
-    """The UTF-8 text of a file, or of a shipped data set named like ``"shakespeare"``."""
-    path = dataset_path(path)
+# the largest file --data reads (enwik8, the classic character-level set, is 95 MiB); a character
+# tokenizer turns every byte into a Python int, so a bigger file needs a streaming loader instead
+MAX_TEXT_BYTES = 128 * 2 ** 20
+
+
+def read_file_text(path, what: str = "data file", limit: int = MAX_TEXT_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes.
+
+    A directory, a device such as ``/dev/zero`` (which never ends), a pipe, a missing file, a file
+    too large or not UTF-8: each is a ValueError naming the path, raised before more than
+    ``limit + 1`` bytes are read.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"no {what} at {path}")
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory; give a {what} (a UTF-8 text file)")
+    if not path.is_file():
+        raise ValueError(f"{path} is not a regular file (a device, a pipe or a socket?); give a {what}")
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{path} is larger than {limit // 2 ** 20} MiB, the most minillada reads "
+                         f"into memory (minillada.data.MAX_TEXT_BYTES); use a smaller file")
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValueError(f"no data file at {path}") from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ValueError(f"{path} is not UTF-8 text ({e})") from None
+
+
+def read_text(path) -> str:
+    """The UTF-8 text of a file, or of a shipped data set named like ``"shakespeare"``."""
+    return read_file_text(dataset_path(path), "data file")
 
 
 def read_jsonl(path, answer_keys=("completion", "answer")) -> list[dict]:
@@ -149,12 +173,7 @@ def read_jsonl(path, answer_keys=("completion", "answer")) -> list[dict]:
     [{'prompt': 'Daxo is', 'completion': ' a pilot.', 'group': 'fwd'}]
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        raise ValueError(f"no JSONL file at {path}") from None
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path} is not UTF-8 text ({e})") from None
+    text = read_file_text(path, "JSONL file")
     records = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

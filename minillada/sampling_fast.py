@@ -5,8 +5,17 @@ loop with four additions, each of which changes how a step is computed but not w
 is (a test checks that both give the same tokens wherever their meanings coincide):
 
 * ``threshold`` (Fast-dLLM, Wu et al. 2025, Sec. 3.2): a step reveals *every* masked position of
-  the block whose confidence reaches the threshold (at least as many as the plain schedule asks
-  for), and a block that is done early ends early: easy spans take one model call.
+  the block whose confidence reaches the threshold, and a block that is done early ends early:
+  easy spans take one model call. How many a step must reveal at least is where we differ from
+  Fast-dLLM. Fast-dLLM reveals the most confident position plus everything above the threshold,
+  and calls the model until the block is done, however many calls that takes. We keep ``steps``
+  as a bound: with r masks left and s - i steps left, a step reveals at least ceil(r / (s - i))
+  (and at least one), so a block never takes more than its share of ``steps`` calls. When a block
+  has at least as many steps as positions the floor is one per step and the two rules agree; they
+  differ only when a block has fewer steps than positions, where Fast-dLLM may spend more calls
+  than asked and we may reveal a token below the threshold. Why: ``steps`` is the knob a user
+  turns to budget the cost, and a threshold should only ever save calls; with a threshold that is
+  never reached, the floor is exactly the plain schedule's count (:func:`get_num_transfer_tokens`).
 * ``kv_cache`` (Fast-dLLM Sec. 3.1, the approximate prefix cache): the first step of each block
   runs the whole sequence and keeps the keys and values left of the block; the block's other steps
   run only the block and what follows, reusing those keys and values although the tokens they
@@ -53,7 +62,8 @@ def denoise_fast(logits_of, x, region, steps, mask_id, temperature, remasking, t
         if threshold is not None:
             if not candidates.any():
                 break                           # the block is done early: that is the speed-up
-            # at least one per step, and enough to finish within the remaining steps
+            # at least one per step, and enough to finish within the remaining steps (Fast-dLLM
+            # has no such floor and no step limit: see the module docstring for why we do)
             remaining = candidates.sum(dim=1)
             least = torch.maximum((remaining + steps - i - 1) // (steps - i),
                                   remaining.clamp(max=1))
