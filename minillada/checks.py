@@ -57,8 +57,8 @@ def tokens_for(model, x, name: str, empty_ok: bool = False) -> torch.Tensor:
     return token_batch(x, name, vocab_of(model), empty_ok).to(device_of(model))
 
 
-def as_ids(x, name: str) -> torch.Tensor:
-    """``x`` as a tensor of integer ids (an empty list becomes an empty long tensor); a
+def as_ids(x, name: str, what: str = "token ids") -> torch.Tensor:
+    """``x`` as a long tensor of integers (an empty list becomes an empty long tensor); a
     ValueError for anything else: floats (never silently truncated), bools, strings, ragged lists.
 
     >>> as_ids([4, 5], "answer").tolist()
@@ -70,14 +70,41 @@ def as_ids(x, name: str) -> torch.Tensor:
         try:
             t = torch.as_tensor(x)
         except (TypeError, ValueError, RuntimeError):
-            raise ValueError(f"{name} must be token ids (a list or tensor of ints), got "
+            raise ValueError(f"{name} must be {what} (a list or tensor of ints), got "
                              f"{type(x).__name__} {x!r:.60}") from None
     if t.numel() == 0 and not isinstance(x, torch.Tensor):
         return t.long()                                 # torch.as_tensor([]) is float32
     if t.dtype == torch.bool or t.is_floating_point() or t.is_complex():
-        raise ValueError(f"{name} must be integer token ids, got a tensor of {t.dtype} (ids are "
-                         "never rounded: 4.9 is no token)")
+        raise ValueError(f"{name} must be integer {what}, got a tensor of {t.dtype} (never rounded: "
+                         "4.9 is no integer)")
     return t.long()
+
+
+def counts(values, batch: int, name: str) -> torch.Tensor:
+    """One integer for every row, or one per row, as a (batch,) long tensor (on the device the
+    values were on; the range is the caller's to check).
+
+    >>> counts(2, 3, "num_masked").tolist()
+    [2, 2, 2]
+    """
+    t = as_ids(values, name, "counts").reshape(-1)
+    if t.numel() not in (1, batch):
+        raise ValueError(f"{name} must be one count or one per row: {batch} for this batch, got "
+                         f"{t.numel()}")
+    return t.expand(batch)
+
+
+def token_id(value, name: str, vocab_size: int | None = None) -> int:
+    """``value`` if it is one token id (an int >= 0, below ``vocab_size`` when that is known).
+
+    >>> token_id(1, "mask_id")
+    1
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (
+            vocab_size is not None and value >= vocab_size):
+        inside = "an int >= 0" if vocab_size is None else f"an id inside the vocabulary 0..{vocab_size - 1}"
+        raise ValueError(f"{name} must be {inside}, got {value!r}")
+    return value
 
 
 def mask_id_of(model, mask_id=None) -> int:
@@ -88,12 +115,7 @@ def mask_id_of(model, mask_id=None) -> int:
         if config is None or getattr(config, "mask_id", None) is None:
             raise ValueError("pass mask_id=..., or use a model whose .config has a mask_id")
         return int(config.mask_id)
-    vocab_size = getattr(config, "vocab_size", None)
-    if isinstance(mask_id, bool) or not isinstance(mask_id, int) or mask_id < 0 or (
-            vocab_size is not None and mask_id >= vocab_size):
-        raise ValueError(f"mask_id must be a token id inside the model's vocabulary "
-                         f"0..{'' if vocab_size is None else vocab_size - 1}, got {mask_id!r}")
-    return mask_id
+    return token_id(mask_id, "mask_id", getattr(config, "vocab_size", None))
 
 
 def vocab_of(model) -> int | None:

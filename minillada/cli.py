@@ -128,7 +128,10 @@ def cmd_sample(args) -> int:
     model, tok = ckpt.model.eval(), ckpt.tokenizer
     if tok is None:
         raise ValueError(f"{args.ckpt} has no tokenizer.json, so text prompts cannot be encoded")
-    ids = tok.encode(args.prompt, allow_special=True)
+    try:
+        ids = tok.encode(args.prompt, allow_special=True)
+    except ValueError as e:
+        raise ValueError(f"--prompt: {e}") from None
     if not ids and model.config.causal:
         raise ValueError("--prompt is empty: an autoregressive model needs at least one token to "
                          "continue (a masked diffusion model can start from nothing)")

@@ -40,7 +40,7 @@ class TextDataset:
     def __init__(self, ids, seq_len: int):
         self.ids = checks.as_ids(ids, "ids").reshape(-1)
         if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 2:
-            raise ValueError(f"seq_len must be at least 2, got {seq_len}")
+            raise ValueError(f"seq_len must be an int of at least 2, got {seq_len!r}")
         if self.ids.numel() < seq_len:
             raise ValueError(f"the text has {self.ids.numel()} tokens, fewer than seq_len={seq_len}; "
                              "use more text or a shorter seq_len")
@@ -144,6 +144,8 @@ def read_file_text(path, what: str = "data file", limit: int = MAX_TEXT_BYTES) -
         raise ValueError(f"{path} is not a regular file (a device, a pipe or a socket?); give a {what}")
     with open(path, "rb") as f:
         data = f.read(limit + 1)
+    if not data:
+        raise ValueError(f"{path} is empty; give a {what} with some text in it")
     if len(data) > limit:
         raise ValueError(f"{path} is larger than {limit // 2 ** 20} MiB, the most minillada reads "
                          f"into memory (minillada.data.MAX_TEXT_BYTES); use a smaller file")

@@ -58,10 +58,11 @@ def mask_exactly(x0: torch.Tensor, num_masked, mask_id: int, prompt_lengths=None
     (3, False)
     """
     checks.token_ids(x0, "x0")
+    checks.token_id(mask_id, "mask_id")
     B, T = x0.shape
     prompt = (prompt_mask(prompt_lengths, (B, T), x0.device) if prompt_lengths is not None
               else torch.zeros(B, T, dtype=torch.bool, device=x0.device))
-    num = torch.as_tensor(num_masked, device=x0.device).long().reshape(-1).expand(B)
+    num = checks.counts(num_masked, B, "num_masked").to(x0.device)                # (B,)
     room = T - prompt.sum(dim=1)
     if bool(((num < 0) | (num > room)).any()):
         raise ValueError(f"cannot mask {num.tolist()} positions in rows with {room.tolist()} "
@@ -82,7 +83,7 @@ def _as_ids(seq, name, device, vocab_size=None) -> torch.Tensor:
         raise ValueError(f"{name} must be a 1-D sequence of token ids, got shape {tuple(t.shape)}")
     if vocab_size is not None and t.numel() and bool(((t < 0) | (t >= vocab_size)).any()):
         raise ValueError(f"{name}: token ids must lie in 0..{vocab_size - 1}, the model's vocabulary; "
-                         f"got {t.tolist()}")
+                         f"got min {int(t.min())}, max {int(t.max())}")
     return t
 
 

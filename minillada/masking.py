@@ -70,6 +70,7 @@ def forward_process(x0: torch.Tensor, mask_id: int, t=None, eps: float = 1e-3, p
     [[4, 5, 1, 1, 1, 1]]
     """
     checks.token_ids(x0, "x0")
+    checks.token_id(mask_id, "mask_id")
     B, T = x0.shape
     if not 0.0 <= eps < 1.0:
         raise ValueError(f"eps must be in [0, 1), got {eps}")

@@ -170,6 +170,8 @@ def load_tokenizer(path) -> Tokenizer:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ValueError(f"no tokenizer file at {path}") from None
+    except OSError as e:                   # a directory, a file we may not read
+        raise ValueError(f"cannot read the tokenizer file {path}: {e.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"{path} is not valid JSON, so not a minillada tokenizer file ({e})") from None
     if not isinstance(data, dict) or "kind" not in data:
