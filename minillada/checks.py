@@ -9,6 +9,7 @@ as the algorithm.
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
@@ -100,11 +101,10 @@ def token_id(value, name: str, vocab_size: int | None = None) -> int:
     >>> token_id(1, "mask_id")
     1
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (
-            vocab_size is not None and value >= vocab_size):
+    if not _is_int(value) or value < 0 or (vocab_size is not None and value >= vocab_size):
         inside = "an int >= 0" if vocab_size is None else f"an id inside the vocabulary 0..{vocab_size - 1}"
         raise ValueError(f"{name} must be {inside}, got {value!r}")
-    return value
+    return int(value)
 
 
 def mask_id_of(model, mask_id=None) -> int:
@@ -145,12 +145,27 @@ def fits(config, n_tokens: int, what: str) -> None:
 
 
 def positive_int(value, name: str, zero_ok: bool = False) -> int:
-    """``value`` if it is an int >= 1 (>= 0 with ``zero_ok``); a ValueError otherwise (a float such
-    as 4.0 included: a count is never a float)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < (0 if zero_ok else 1):
+    """``value`` as an int if it is an integer >= 1 (>= 0 with ``zero_ok``; NumPy's integers
+    count); a ValueError otherwise (a float such as 4.0 included: a count is never a float)."""
+    if not _is_int(value) or value < (0 if zero_ok else 1):
         raise ValueError(f"{name} must be a {'non-negative' if zero_ok else 'positive'} int, got "
                          f"{value!r}")
-    return value
+    return int(value)
+
+
+def _is_int(value) -> bool:
+    """An integer, NumPy's included, but not a bool (True is no count and no id)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    """A finite real number: not NaN, not infinite, and (an int) not too large for a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def number(value, name: str, low: float = -math.inf, high: float = math.inf,
@@ -166,7 +181,7 @@ def number(value, name: str, low: float = -math.inf, high: float = math.inf,
         ...
     ValueError: t must be a finite number in [0, 1], got nan
     """
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = _is_real(value)
     if ok:
         ok = (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
     if not ok:
@@ -183,8 +198,7 @@ def number(value, name: str, low: float = -math.inf, high: float = math.inf,
 
 
 def temperature(value) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or value < 0:
+    if not _is_real(value) or value < 0:
         raise ValueError(f"temperature must be a finite number >= 0 (0 is greedy), got {value!r}")
 
 
@@ -195,10 +209,13 @@ def noise_level(t, batch: int) -> torch.Tensor:
     >>> noise_level(0.5, 3).tolist()
     [0.5, 0.5, 0.5]
     """
-    if isinstance(t, bool) or not isinstance(t, (int, float, torch.Tensor)):
+    try:
+        if isinstance(t, (bool, str, bytes)) or t is None:
+            raise TypeError
+        t = torch.as_tensor(t, dtype=torch.float32).reshape(-1)
+    except (TypeError, ValueError, RuntimeError):
         raise ValueError(f"t must be a number or a (batch,) tensor of numbers in [0, 1], got "
-                         f"{type(t).__name__} {t!r:.40}")
-    t = torch.as_tensor(t, dtype=torch.float32).reshape(-1)
+                         f"{type(t).__name__} {t!r:.40}") from None
     if t.numel() not in (1, batch):
         raise ValueError(f"t must be one number or one per row: {batch} for this batch, got {t.numel()}")
     if not bool(((t >= 0) & (t <= 1)).all()):          # written so that NaN fails too

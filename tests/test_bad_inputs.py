@@ -171,7 +171,8 @@ LIBRARY = [
     *_cases("generate.gen_length", lambda v: ml.generate(MDM, [[4]], 4, v, v), [10 ** 9], "gen_length"),
     *_cases("generate.block_length", _kw(ml.generate, GEN, "block_length"), [*NOT_A_COUNT, 3],
             "block_length"),
-    *_cases("generate.temperature", _kw(ml.generate, GEN, "temperature"), NOT_NON_NEGATIVE, "temperature"),
+    *_cases("generate.temperature", _kw(ml.generate, GEN, "temperature"), [*NOT_NON_NEGATIVE, 10 ** 400],
+            "temperature"),
     *_cases("generate.cfg_scale", _kw(ml.generate, GEN, "cfg_scale"), NOT_NON_NEGATIVE, "cfg_scale"),
     *_cases("generate.remasking", _kw(ml.generate, GEN, "remasking"), ["greedy", None, ["random"]],
             "remasking"),
@@ -210,7 +211,7 @@ LIBRARY = [
     *_train("seq_len", [1, *NOT_A_COUNT]),
     *_train("bpe_vocab_size", [100, 0, 2.5]),
     *_train("seed", [2 ** 70]),
-    *_train("lr", [0, -1.0, NAN, INF, "1e-3", None]),
+    *_train("lr", [0, -1.0, NAN, INF, "1e-3", None, 10 ** 400]),
     *[c for name in ("weight_decay", "grad_clip") for c in _train(name, NOT_NON_NEGATIVE)],
     *[c for name in ("min_lr_ratio", "decay_fraction") for c in _train(name, NOT_A_PROBABILITY)],
     *[c for name in ("beta1", "beta2", "mask_eps") for c in _train(name, [1.0, *NOT_A_PROBABILITY])],
@@ -230,7 +231,7 @@ LIBRARY = [
     *_cases("read_text.path", read_text, ["/", "/dev/zero", "/nonexistent.txt", "no_such_dataset"],
             "/|no_such_dataset"),
     *_cases("train.device", lambda v: ml.train(_model(), ml.TextDataset(torch.arange(4, 16), 4),
-                                              TrainConfig(device=v, max_steps=1)), ["cuda:7"], "cuda:7"),
+                                              TrainConfig(device=v, max_steps=1)), ["cuda:99"], "cuda:99"),
     # ---- chapter 7: the reversal experiment
     *_cases("ReversalConfig.n_facts", lambda v: reversal.ReversalConfig(n_facts=v), [*NOT_A_COUNT, 10 ** 6],
             "n_facts"),
@@ -295,7 +296,7 @@ TRAIN_FLAGS = {
     "--weight-decay": ["-5", "nan", "inf"], "--beta1": ["1", "-0.1", "nan"], "--beta2": ["1.5", "nan"],
     "--grad-clip": ["-1", "nan"], "--mask-eps": ["2", "1", "-0.1", "nan"], "--eval-every": ["-1"],
     "--eval-batches": ["0", "-1"], "--save-every": ["-1"], "--seed": ["-1", "x"],
-    "--device": ["tpu", "", "cuda:x", "meta"], "--preset": ["huge"],
+    "--device": ["tpu", "", "cuda:x", "meta", "cuda:99"], "--preset": ["huge"],
 }
 TRAIN_DATA = {"{d}": "is a directory", "/dev/zero": "not a regular file", "{d}/missing.txt": "no data file",
               "{d}/num.jsonl": "'prompt' must be a string", "{d}/bad.jsonl": "not valid JSON",
@@ -304,17 +305,13 @@ TRAIN_DATA = {"{d}": "is a directory", "/dev/zero": "not a regular file", "{d}/m
 SAMPLE_FLAGS = {
     "--gen-length": ["0", "-1", "1000", "x"], "--steps": ["0", "-1", "x"], "--block-length": ["0", "-1", "3"],
     "--temperature": ["nan", "inf", "-1", "x"], "--threshold": ["0", "1.5", "nan", "-0.5"],
-    "--device": ["tpu", "", "cuda:x"], "--prompt": ["zzz", "[MASK"],
+    "--device": ["tpu", "", "cuda:x", "cuda:99"], "--prompt": ["zzz", "[MASK"],
 }
 REVERSAL_FLAGS = {
     "--n-facts": ["0", "-1", "100000", "x"], "--paired-fraction": ["1", "1.5", "-0.1", "nan"],
-    "--steps": ["0", "-1"], "--eval-every": ["-1"], "--device": ["tpu", ""], "--task": ["poems"],
+    "--steps": ["0", "-1"], "--eval-every": ["-1"], "--device": ["tpu", "", "cuda:99"], "--task": ["poems"],
     "--seed": ["-1"], "--train": ["{d}/facts.jsonl"], "--test": ["{d}/facts.jsonl"],
 }
-if not torch.cuda.is_available():
-    SAMPLE_FLAGS["--device"].append("cuda")
-    TRAIN_FLAGS["--device"].append("cuda")
-    REVERSAL_FLAGS["--device"].append("cuda")
 
 
 def _name(flag):
@@ -358,7 +355,7 @@ def test_a_bad_flag_is_one_line_and_exit_code_2(files, argv, name):
 
 
 def test_the_table_is_as_large_as_reported():
-    assert (len(LIBRARY), len(CLI)) == (645, 109)
+    assert (len(LIBRARY), len(CLI)) == (647, 109)
 
 
 # ---- what the command line accepts, and how a failed run ends ----------------------------------
@@ -457,3 +454,28 @@ def test_train_uses_the_quiet_bar_in_a_log_file(capsys):
                                                 save_every=0, device="cpu", lr=1e-3))
     assert len(history) == 50
     assert capsys.readouterr().err.count("\r") <= 3   # pytest's captured stderr is not a terminal
+
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+@pytest.mark.parametrize("argv", [["train", "--no-progress", "--out", "{d}/run"],
+                                  ["sample", "--ckpt", "{d}/mdm", "--prompt", "he"],
+                                  ["reversal", "--quick", "--out", "{d}/rev"]])
+def test_device_cuda_without_a_gpu_is_refused_at_once(files, argv):
+    rc, err = run_cli(*[a.replace("{d}", str(files)) for a in argv], "--device", "cuda")
+    assert rc == 2 and err.strip().endswith("--device 'cuda' asked for, but torch sees no CUDA GPU here; "
+                                            "use cpu")
+
+
+def test_what_is_accepted_stays_accepted():
+    """The checks refuse what is wrong, not what is merely unusual: NumPy numbers, lists of t,
+    an empty prompt for a masked diffusion model (unconditional generation), steps > gen_length."""
+    np = pytest.importorskip("numpy")
+    assert ml.generate(MDM, [[4]], np.int64(4), 4, 4, temperature=np.float32(0.5)).shape == (1, 5)
+    _, _, p_mask = ml.forward_process(X0, 1, t=[0.0, 1.0], eps=0.0)
+    assert p_mask[:, 0].tolist() == [0.0, 1.0]
+    assert ml.forward_process(X0, 1, t=np.float32(0.5))[0].shape == X0.shape
+    assert ml.generate(MDM, torch.zeros(1, 0, dtype=torch.long), 4, 4, 4).shape == (1, 4)
+    assert ml.generate(MDM, [[4]], 8, 4, 4).shape == (1, 5)
+    assert TOK.decode(np.array([5, 6])) == TOK.decode([5, 6])
+    assert TrainConfig(seed=np.int64(3), device="cpu").seed == 3
