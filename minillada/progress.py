@@ -34,6 +34,7 @@ def progress_bar(iterable=None, file=None, **kwargs):
     >>> bar = progress_bar(range(3), file=io.StringIO())
     >>> bar.mininterval
     30.0
+    >>> bar.close()
     """
     if not is_interactive(file):
         kwargs.setdefault("mininterval", LOG_INTERVAL)
