@@ -62,6 +62,7 @@ class TextDataset:
         return TextDataset(self.ids[:cut], self.seq_len), TextDataset(self.ids[cut:], self.seq_len)
 
     def sample(self, n: int, generator=None):
+        checks.positive_int(n, "n (rows)")
         starts = rng.randint(0, len(self), (n,), generator=generator)             # (n,)
         offsets = torch.arange(self.seq_len)
         return self.ids[starts[:, None] + offsets[None, :]], None                 # (n, seq_len)
@@ -76,7 +77,8 @@ class SFTDataset:
     """
 
     def __init__(self, pairs, eos_id: int, seq_len: int | None = None):
-        pairs = [(list(map(int, p)), list(map(int, a))) for p, a in pairs]
+        # ints, checked (a string or 4.9 is no token id)
+        pairs = [(checks.as_ids(p, "prompt").tolist(), checks.as_ids(a, "answer").tolist()) for p, a in pairs]
         if not pairs:
             raise ValueError("SFTDataset needs at least one (prompt, answer) pair")
         longest = max(len(p) + len(a) + 1 for p, a in pairs)  # + 1: at least one [EOS]
@@ -99,6 +101,7 @@ class SFTDataset:
         return len(self.rows)
 
     def sample(self, n: int, generator=None):
+        checks.positive_int(n, "n (rows)")
         idx = rng.randint(0, len(self), (n,), generator=generator)
         return self.rows[idx], self.prompt_lengths[idx]
 

@@ -85,7 +85,7 @@ def diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths=None) 
 def _checked_prompt_lengths(prompt_lengths, B: int, T: int) -> torch.Tensor:
     """prompt_lengths as a (B,) tensor, checked to leave every row an answer token. The check runs
     where the lengths live: on the CPU in the training loop, where it costs the GPU nothing."""
-    lengths = torch.as_tensor(prompt_lengths).reshape(-1)
+    lengths = checks.as_ids(prompt_lengths, "prompt_lengths", "lengths").reshape(-1)
     if lengths.numel() != B:
         raise ValueError(f"prompt_lengths has {lengths.numel()} entries for a batch of {B} rows")
     if bool((lengths >= T).any()):

@@ -48,6 +48,8 @@ def render_trace(trace, tokenizer=None, row: int = 0, mask_text: str = "_", star
     A masked-out line reads like ``step   2: Daxo* _ is a brave pilot``.
     """
     _check_trace(trace, row, start)
+    if not isinstance(mask_text, str):
+        raise ValueError(f"mask_text must be a str, got {type(mask_text).__name__}")
     reveal = trace.reveal_step()[row].tolist()                       # step of each position, or -1
     lines = []
     for s, tokens in enumerate(trace.tokens):

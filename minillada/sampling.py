@@ -219,6 +219,8 @@ def generate_autoregressive(model, prompt, max_new_tokens, temperature=0., gener
     checks.temperature(temperature)
     checks.positive_int(max_new_tokens, "max_new_tokens", zero_ok=True)
     x = checks.tokens_for(model, prompt, "prompt", empty_ok=True)
+    if eos_id is not None:
+        checks.token_id(eos_id, "eos_id", checks.vocab_of(model))
     if x.shape[1] == 0:
         raise ValueError("the prompt is empty: give at least one token (e.g. [BOS])")
     checks.fits(model.config, x.shape[1] + max_new_tokens,

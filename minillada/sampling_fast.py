@@ -105,7 +105,11 @@ def generate_fast(model, prompt, steps=128, gen_length=128, block_length=128, te
     x = torch.full((B, P + gen_length), mask_id, dtype=torch.long, device=prompt.device)
     x[:, :P] = prompt
     if attention_mask is not None:
-        attention_mask = torch.as_tensor(attention_mask, device=x.device).bool()
+        try:
+            attention_mask = torch.as_tensor(attention_mask, device=x.device).bool()
+        except (TypeError, ValueError, RuntimeError):
+            raise ValueError(f"attention_mask must be (B, P) flags, 1 or True for a real prompt token, got "
+                             f"{type(attention_mask).__name__}") from None
         if attention_mask.shape != (B, P):
             raise ValueError(f"attention_mask must have the prompt's shape {(B, P)}, got "
                              f"{tuple(attention_mask.shape)}")

@@ -145,7 +145,10 @@ class Tokenizer(ABC):
         """Write the tokenizer as plain JSON; read it back with :func:`load_tokenizer`."""
         data = {"kind": self.kind, "version": FORMAT_VERSION,
                 "special_tokens": list(SPECIAL_TOKENS), **self._state()}
-        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        try:
+            Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        except OSError as e:               # a directory, a folder that does not exist, no permission
+            raise ValueError(f"cannot write the tokenizer file {path}: {e.strerror}") from None
 
     @abstractmethod
     def _state(self) -> dict:

@@ -240,6 +240,11 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
     there; with ``resume=True`` it continues from the newest one. ``callback(step, record)``, if
     given, runs after every optimizer step and may add entries to that step's record.
     """
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
+    if not hasattr(data, "sample"):
+        raise ValueError(f"data must be a TextDataset or SFTDataset (anything with sample(rows, "
+                         f"generator)), got {type(data).__name__}")
     if config.objective == "ar" and not model.config.causal:
         raise ValueError("objective='ar' needs a model built with causal=True")
     device, dist = _device_and_ranks(config)
