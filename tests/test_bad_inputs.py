@@ -207,6 +207,31 @@ LIBRARY = [
     *_cases("render_trace.row", lambda v: ml.render_trace(_trace(), row=v), [1, -1, 0.5], "row"),
     *_cases("render_trace.start", lambda v: ml.render_trace(_trace(), start=v), [-1, 7, 1.5], "start"),
     *_cases("plot_trace.trace", ml.plot_trace, [None, "trace"], "trace"),
+    # ---- arguments many functions share: generators, prompt lengths, end-of-text ids
+    *_cases("forward_process.generator", _kw(ml.forward_process, FP, "generator"), ["g", 5], "generator"),
+    *_cases("generate.generator", lambda v: ml.generate(MDM, [[4]], 4, 8, 8, temperature=1.0, generator=v),
+            ["g", 0], "generator"),
+    *_cases("masked_token_ce.generator", _kw(ml.masked_token_ce, MTCE, "generator"), [1], "generator"),
+    *_cases("mask_exactly.prompt_lengths", lambda v: ml.mask_exactly(X0, [1], 1, prompt_lengths=v),
+            ["x", [1.5, 2.0]], "prompt_lengths"),
+    *_cases("forward_process.prompt_lengths", _kw(ml.forward_process, FP, "prompt_lengths"), ["x", [1.5, 2]],
+            "prompt_lengths"),
+    *_cases("diffusion_loss.prompt_lengths", lambda v: ml.diffusion_loss(MDM, X0, prompt_lengths=v), ["x"],
+            "prompt_lengths"),
+    *_cases("generate_autoregressive.eos_id", lambda v: ml.generate_autoregressive(AR, [[4]], 2, eos_id=v),
+            ["x", 99, -1, 3.0], "eos_id"),
+    *_cases("generate.attention_mask", _kw(ml.generate, GEN, "attention_mask"), ["x"], "attention_mask"),
+    *_cases("SFTDataset.pairs", lambda v: ml.SFTDataset(v, eos_id=3), [[("ab", [5])], [([4.5], [5])]],
+            "prompt"),
+    *_cases("TextDataset.sample", lambda v: ml.TextDataset(torch.arange(4, 16), 4).sample(v), [0, -1, 2.5],
+            "n (rows)"),
+    *_cases("Tokenizer.save", TOK.save, ["/", "/nonexistent/dir/tok.json"], "cannot write"),
+    *_cases("render_trace.mask_text", lambda v: ml.render_trace(_trace(), mask_text=v), [5, None],
+            "mask_text"),
+    *_cases("train.data", lambda v: ml.train(_model(), v, TrainConfig(max_steps=1)), [None, [[4, 5]]],
+            "data"),
+    *_cases("train.config", lambda v: ml.train(_model(), ml.TextDataset(torch.arange(4, 16), 4), v),
+            [None, {"max_steps": 1}], "config"),
     # ---- chapter 6: training
     *[c for name in ("batch_size", "grad_accum", "max_steps", "eval_batches")
       for c in _train(name, NOT_A_COUNT)],
@@ -358,7 +383,7 @@ def test_a_bad_flag_is_one_line_and_exit_code_2(files, argv, name):
 
 
 def test_the_table_is_as_large_as_reported():
-    assert (len(LIBRARY), len(CLI)) == (649, 109)
+    assert (len(LIBRARY), len(CLI)) == (677, 109)
 
 
 # ---- what the command line accepts, and how a failed run ends ----------------------------------
