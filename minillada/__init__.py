@@ -12,7 +12,7 @@ The story, one module per chapter:
 5. ``sampling.py``: the reverse process, LLaDA's remasking sampler (``sampling_fast.py``: the same
    loop with threshold decoding, the prefix cache and a trace; ``plotting.py`` draws it)
 6. ``train.py``, ``data.py``: pre-training and SFT (``checkpoint.py``, ``distributed.py``,
-   ``cuda_graph.py`` help)
+   ``cuda_graph.py``, ``progress.py`` help)
 7. ``reversal.py``: the reversal curse at toy scale, MDM against AR (``reversal_jsonl.py``: the same
    test on your own prompt/completion files)
 

@@ -6,7 +6,10 @@
     info       versions and public names
 
 Each command is a small function that takes the parsed arguments; ``main`` builds the parser and
-turns the ``ValueError`` of a bad input into a one-line message instead of a traceback.
+turns the ``ValueError`` of a bad input into a one-line message and exit code 2 (argparse's code
+for a bad command line), instead of a traceback. Settings are checked before any data is read or
+any model is built. A run that diverges (``FloatingPointError``) or runs out of memory is not a bad
+input but a failed run: a one-line message and exit code 1.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -24,7 +28,7 @@ import torch
 
 import minillada
 
-from . import reversal, reversal_jsonl
+from . import checks, reversal, reversal_jsonl
 from .bpe import BPETokenizer
 from .checkpoint import load_checkpoint, writable_dir
 from .data import SFTDataset, TextDataset, read_jsonl, read_text, synthetic_corpus
@@ -73,11 +77,22 @@ def _load_data(path, config):
     return tok, train_data, val_data
 
 
+def _as_flags(error: ValueError) -> ValueError:
+    """A config's ValueError with its field names written as the flags that set them:
+    "TrainConfig.weight_decay must be ..." becomes "--weight-decay must be ..."."""
+    return ValueError(re.sub(r"\b(?:TrainConfig|ReversalConfig)\.(\w+)",
+                             lambda m: "--" + m.group(1).replace("_", "-"), str(error)))
+
+
 def cmd_train(args) -> int:
     overrides = {name: getattr(args, name) for name in TrainConfig.field_names()
                  if getattr(args, name, None) is not None}
-    config = TrainConfig.preset(args.preset, **overrides)
-    check_run_dir(args.out, args.resume, args.overwrite, "--out")   # before the data is read
+    try:
+        config = TrainConfig.preset(args.preset, **overrides)   # checks every setting
+    except ValueError as e:
+        raise _as_flags(e) from None
+    checks.device(config.device, "--device")             # before the data is read or a model built
+    check_run_dir(args.out, args.resume, args.overwrite, "--out")
     tok, train_data, val_data = _load_data(args.data, config)
     model_cfg = ModelConfig.preset(config.model_preset, vocab_size=tok.vocab_size,
                                    mask_id=tok.mask_id, causal=config.objective == "ar")
@@ -101,20 +116,43 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _check_sample_flags(args) -> torch.device:
+    """The numbers of ``sample``, checked before the checkpoint is loaded (the library checks them
+    again, but by their Python names)."""
+    checks.positive_int(args.gen_length, "--gen-length")
+    for flag, value in (("--steps", args.steps), ("--block-length", args.block_length)):
+        if value is not None:            # None: the default, gen-length
+            checks.positive_int(value, flag)
+    checks.number(args.temperature, "--temperature (0 is greedy)", 0)
+    if args.threshold is not None:
+        checks.number(args.threshold, "--threshold", 0, 1, open_low=True)
+    return checks.device(args.device, "--device")
+
+
 def cmd_sample(args) -> int:
     torch.manual_seed(args.seed)              # before anything random happens
-    ckpt = load_checkpoint(args.ckpt, device=args.device)
+    device = _check_sample_flags(args)
+    ckpt = load_checkpoint(args.ckpt, device=device)
     model, tok = ckpt.model.eval(), ckpt.tokenizer
     if tok is None:
         raise ValueError(f"{args.ckpt} has no tokenizer.json, so text prompts cannot be encoded")
-    prompt = torch.tensor([tok.encode(args.prompt, allow_special=True)], device=args.device)
+    try:
+        ids = tok.encode(args.prompt, allow_special=True)
+    except ValueError as e:
+        raise ValueError(f"--prompt: {e}") from None
+    if not ids and model.config.causal:
+        raise ValueError("--prompt is empty: an autoregressive model needs at least one token to "
+                         "continue (a masked diffusion model can start from nothing)")
+    prompt = torch.tensor([ids], dtype=torch.long, device=device)          # (1, P); P = 0 is allowed
     g = torch.Generator().manual_seed(args.seed)
     if model.config.causal:
         out = generate_autoregressive(model, prompt, args.gen_length, args.temperature, g,
                                       eos_id=tok.eos_id)
     else:
-        out = generate(model, prompt, steps=args.steps or args.gen_length,
-                       gen_length=args.gen_length, block_length=args.block_length or args.gen_length,
+        gen_length = args.gen_length
+        out = generate(model, prompt, steps=gen_length if args.steps is None else args.steps,
+                       gen_length=gen_length,
+                       block_length=gen_length if args.block_length is None else args.block_length,
                        temperature=args.temperature, threshold=args.threshold, generator=g,
                        kv_cache=args.kv_cache)
     print(tok.decode(out[0, prompt.shape[1]:], skip_special=True))
@@ -129,12 +167,16 @@ def cmd_reversal(args) -> int:
                          "of test questions")
     task = None if args.train is None else reversal_jsonl.JsonlTask.from_files(args.train, args.test)
     out = writable_dir(args.out, "--out")     # before training, so a bad --out fails at once
-    config = reversal.ReversalConfig(task=args.task, n_facts=args.n_facts,
-                                     paired_fraction=args.paired_fraction, seed=args.seed,
-                                     steps=args.steps, device=args.device,
-                                     eval_every=args.eval_every, progress=not args.no_progress,
-                                     cuda_graph=not args.no_cuda_graph,
-                                     stop_forward=None if args.no_early_stop else 0.95)
+    try:                                       # ReversalConfig checks every setting
+        config = reversal.ReversalConfig(task=args.task, n_facts=args.n_facts,
+                                         paired_fraction=args.paired_fraction, seed=args.seed,
+                                         steps=args.steps, device=args.device,
+                                         eval_every=args.eval_every, progress=not args.no_progress,
+                                         cuda_graph=not args.no_cuda_graph,
+                                         stop_forward=None if args.no_early_stop else 0.95)
+    except ValueError as e:
+        raise _as_flags(e) from None
+    checks.device(config.device, "--device")
     if args.quick:
         config.n_facts, config.steps, config.eval_every = 40, 30, 15
         config.d_model, config.n_layers = 32, 2
@@ -261,6 +303,21 @@ def main(argv=None) -> int:
         return 0
     try:
         return args.func(args)
-    except ValueError as e:
+    except ValueError as e:               # a bad input: the arguments, a file, a setting
         print(f"minillada {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except FloatingPointError as e:       # the run diverged: its message says what to try
+        print(f"minillada {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    except (MemoryError, torch.OutOfMemoryError, RuntimeError) as e:
+        if not _out_of_memory(e):
+            raise
+        print(f"minillada {args.command}: error: out of memory ({str(e).splitlines()[0][:200]}); "
+              "use a smaller --batch-size, --seq-len or model", file=sys.stderr)
+        return 1
+
+
+def _out_of_memory(e: BaseException) -> bool:
+    """True for the ways torch and Python say that memory ran out (the CPU allocator's is a plain
+    RuntimeError, recognised by its message)."""
+    return isinstance(e, (MemoryError, torch.OutOfMemoryError)) or "can't allocate memory" in str(e)

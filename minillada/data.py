@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from . import rng
+from . import checks, rng
 
 
 class TextDataset:
@@ -38,9 +38,9 @@ class TextDataset:
     """
 
     def __init__(self, ids, seq_len: int):
-        self.ids = torch.as_tensor(ids, dtype=torch.long).reshape(-1)
-        if seq_len < 2:
-            raise ValueError(f"seq_len must be at least 2, got {seq_len}")
+        self.ids = checks.as_ids(ids, "ids").reshape(-1)
+        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 2:
+            raise ValueError(f"seq_len must be an int of at least 2, got {seq_len!r}")
         if self.ids.numel() < seq_len:
             raise ValueError(f"the text has {self.ids.numel()} tokens, fewer than seq_len={seq_len}; "
                              "use more text or a shorter seq_len")
@@ -62,6 +62,7 @@ class TextDataset:
         return TextDataset(self.ids[:cut], self.seq_len), TextDataset(self.ids[cut:], self.seq_len)
 
     def sample(self, n: int, generator=None):
+        checks.positive_int(n, "n (rows)")
         starts = rng.randint(0, len(self), (n,), generator=generator)             # (n,)
         offsets = torch.arange(self.seq_len)
         return self.ids[starts[:, None] + offsets[None, :]], None                 # (n, seq_len)
@@ -76,7 +77,8 @@ class SFTDataset:
     """
 
     def __init__(self, pairs, eos_id: int, seq_len: int | None = None):
-        pairs = [(list(map(int, p)), list(map(int, a))) for p, a in pairs]
+        # ints, checked (a string or 4.9 is no token id)
+        pairs = [(checks.as_ids(p, "prompt").tolist(), checks.as_ids(a, "answer").tolist()) for p, a in pairs]
         if not pairs:
             raise ValueError("SFTDataset needs at least one (prompt, answer) pair")
         longest = max(len(p) + len(a) + 1 for p, a in pairs)  # + 1: at least one [EOS]
@@ -99,6 +101,7 @@ class SFTDataset:
         return len(self.rows)
 
     def sample(self, n: int, generator=None):
+        checks.positive_int(n, "n (rows)")
         idx = rng.randint(0, len(self), (n,), generator=generator)
         return self.rows[idx], self.prompt_lengths[idx]
 
@@ -123,15 +126,41 @@ def dataset_path(name_or_path) -> Path:
     return path
 
 
-def read_text(path) -> str:
-    """The UTF-8 text of a file, or of a shipped data set named like ``"shakespeare"``."""
-    path = dataset_path(path)
+# the largest file --data reads (enwik8, the classic character-level set, is 95 MiB); a character
+# tokenizer turns every byte into a Python int, so a bigger file needs a streaming loader instead
+MAX_TEXT_BYTES = 128 * 2 ** 20
+
+
+def read_file_text(path, what: str = "data file", limit: int = MAX_TEXT_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes.
+
+    A directory, a device such as ``/dev/zero`` (which never ends), a pipe, a missing file, a file
+    too large or not UTF-8: each is a ValueError naming the path, raised before more than
+    ``limit + 1`` bytes are read.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"no {what} at {path}")
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory; give a {what} (a UTF-8 text file)")
+    if not path.is_file():
+        raise ValueError(f"{path} is not a regular file (a device, a pipe or a socket?); give a {what}")
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if not data:
+        raise ValueError(f"{path} is empty; give a {what} with some text in it")
+    if len(data) > limit:
+        raise ValueError(f"{path} is larger than {limit // 2 ** 20} MiB, the most minillada reads "
+                         f"into memory (minillada.data.MAX_TEXT_BYTES); use a smaller file")
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValueError(f"no data file at {path}") from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ValueError(f"{path} is not UTF-8 text ({e})") from None
+
+
+def read_text(path) -> str:
+    """The UTF-8 text of a file, or of a shipped data set named like ``"shakespeare"``."""
+    return read_file_text(dataset_path(path), "data file")
 
 
 def read_jsonl(path, answer_keys=("completion", "answer")) -> list[dict]:
@@ -149,12 +178,7 @@ def read_jsonl(path, answer_keys=("completion", "answer")) -> list[dict]:
     [{'prompt': 'Daxo is', 'completion': ' a pilot.', 'group': 'fwd'}]
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        raise ValueError(f"no JSONL file at {path}") from None
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path} is not UTF-8 text ({e})") from None
+    text = read_file_text(path, "JSONL file")
     records = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -203,6 +227,7 @@ def synthetic_corpus(n_sentences: int = 2000, seed: int = 0) -> str:
     >>> synthetic_corpus(2, seed=0).count(".")
     2
     """
+    checks.positive_int(n_sentences, "n_sentences")
     r = random.Random(seed)
 
     def pick(kind):

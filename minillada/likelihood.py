@@ -58,10 +58,11 @@ def mask_exactly(x0: torch.Tensor, num_masked, mask_id: int, prompt_lengths=None
     (3, False)
     """
     checks.token_ids(x0, "x0")
+    checks.token_id(mask_id, "mask_id")
     B, T = x0.shape
     prompt = (prompt_mask(prompt_lengths, (B, T), x0.device) if prompt_lengths is not None
               else torch.zeros(B, T, dtype=torch.bool, device=x0.device))
-    num = torch.as_tensor(num_masked, device=x0.device).long().reshape(-1).expand(B)
+    num = checks.counts(num_masked, B, "num_masked").to(x0.device)                # (B,)
     room = T - prompt.sum(dim=1)
     if bool(((num < 0) | (num > room)).any()):
         raise ValueError(f"cannot mask {num.tolist()} positions in rows with {room.tolist()} "
@@ -76,18 +77,22 @@ def mask_exactly(x0: torch.Tensor, num_masked, mask_id: int, prompt_lengths=None
 MAX_EXACT_ANSWER = 12  # exact_elbo runs 2^L - 1 forward passes: 4095 at L = 12
 
 
-def _as_ids(seq, name, device) -> torch.Tensor:
-    t = torch.as_tensor(seq.tolist() if isinstance(seq, torch.Tensor) else list(seq),
-                        dtype=torch.long, device=device)
+def _as_ids(seq, name, device, vocab_size=None) -> torch.Tensor:
+    t = checks.as_ids(seq, name).to(device)
     if t.dim() != 1:
         raise ValueError(f"{name} must be a 1-D sequence of token ids, got shape {tuple(t.shape)}")
+    if vocab_size is not None and t.numel() and bool(((t < 0) | (t >= vocab_size)).any()):
+        raise ValueError(f"{name}: token ids must lie in 0..{vocab_size - 1}, the model's vocabulary; "
+                         f"got min {int(t.min())}, max {int(t.max())}")
     return t
 
 
 def _pair(model, prompt, answer) -> tuple[torch.Tensor, int, int]:
     """Validate a (prompt, answer) pair; return the joined 1-D sequence, P and L."""
-    device = next(model.parameters()).device
-    prompt, answer = _as_ids(prompt, "prompt", device), _as_ids(answer, "answer", device)
+    device = checks.device_of(model, like=prompt)
+    vocab_size = checks.vocab_of(model)
+    prompt = _as_ids(prompt, "prompt", device, vocab_size)
+    answer = _as_ids(answer, "answer", device, vocab_size)
     if answer.numel() == 0:
         raise ValueError("the answer is empty: there is nothing to score")
     checks.fits(getattr(model, "config", None), prompt.numel() + answer.numel(),
@@ -110,6 +115,8 @@ def stratified_mask_counts(batch_size: int, L: int, generator=None, device=None)
     >>> stratified_mask_counts(4, 8, generator=torch.Generator().manual_seed(0)).tolist()
     [5, 7, 1, 3]
     """
+    checks.positive_int(batch_size, "batch_size")
+    checks.positive_int(L, "L (the answer length)")
     k = int(rng.randint(1, L + 1, (), generator=generator))
     offsets = torch.arange(batch_size) * L // batch_size                   # floor(j L / b)
     return ((k - 1 + offsets) % L + 1).to(device)
@@ -151,6 +158,7 @@ def log_likelihood(model, prompt, answer, mc_num: int = 128, batch_size: int = 1
     """
     if estimator not in ("l", "t"):
         raise ValueError(f"estimator must be 'l' (LLaDA Eq. 14) or 't' (Eq. 12), got {estimator!r}")
+    checks.likelihood_args(mc_num, batch_size, cfg_scale, eps)
     if batch_size <= 0 or mc_num <= 0 or mc_num % batch_size:
         raise ValueError(f"mc_num={mc_num} must be a positive multiple of batch_size={batch_size}; "
                          f"try mc_num={max(1, round(mc_num / max(batch_size, 1))) * max(batch_size, 1)}")
@@ -169,6 +177,7 @@ def exact_elbo(model, prompt, answer, mask_id: int | None = None, batch_size: in
 
     That is 2^L - 1 forward passes (batched), so answers longer than 12 tokens are refused.
     """
+    checks.positive_int(batch_size, "batch_size")
     mask_id = resolve_mask_id(model, mask_id)
     seq, P, L = _pair(model, prompt, answer)
     if L > MAX_EXACT_ANSWER:
@@ -227,7 +236,7 @@ def choose(model, prompt, choices, **kw) -> tuple[int, list[float]]:
         raise ValueError("choose needs at least one choice")
     scores = []
     for choice in choices:
-        if getattr(model.config, "causal", False):
+        if getattr(getattr(model, "config", None), "causal", False):
             scores.append(autoregressive_log_likelihood(model, prompt, choice))
         else:
             g = kw.get("generator") or torch.Generator().manual_seed(0)
@@ -257,15 +266,11 @@ def masked_token_ce(model, windows, rate: float, mask_id: int | None = None, gen
     >>> 1.0 < ce < 4.0 and se >= 0
     True
     """
-    if not 0.0 < rate <= 1.0:
-        raise ValueError(f"rate must lie in (0, 1], got {rate}")
-    if batch_size <= 0:
-        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    checks.number(rate, "rate", 0, 1, open_low=True)
+    checks.positive_int(batch_size, "batch_size")
     mask_id = resolve_mask_id(model, mask_id)
-    windows = torch.as_tensor(windows)
-    if windows.dim() != 2 or windows.shape[0] == 0 or windows.is_floating_point():
-        raise ValueError(f"windows must be a non-empty (N, T) tensor of token ids, got "
-                         f"{windows.dtype} of shape {tuple(windows.shape)}")
+    windows = checks.as_ids(windows, "windows")
+    checks.token_ids(windows, "windows", checks.vocab_of(model))
     N, T = windows.shape
     n_masked = max(1, round(rate * T))
     per_row = []

@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import rng
+from . import checks, rng
 from .checks import mask_id_of as resolve_mask_id  # mask_id, else model.config.mask_id
 from .masking import forward_process, prompt_mask
 
@@ -85,7 +85,7 @@ def diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths=None) 
 def _checked_prompt_lengths(prompt_lengths, B: int, T: int) -> torch.Tensor:
     """prompt_lengths as a (B,) tensor, checked to leave every row an answer token. The check runs
     where the lengths live: on the CPU in the training loop, where it costs the GPU nothing."""
-    lengths = torch.as_tensor(prompt_lengths).reshape(-1)
+    lengths = checks.as_ids(prompt_lengths, "prompt_lengths", "lengths").reshape(-1)
     if lengths.numel() != B:
         raise ValueError(f"prompt_lengths has {lengths.numel()} entries for a batch of {B} rows")
     if bool((lengths >= T).any()):
@@ -105,6 +105,7 @@ def autoregressive_loss(model, x0: torch.Tensor, prompt_lengths=None,
     if config is not None and not getattr(config, "causal", True):
         raise ValueError("autoregressive_loss needs a causal model (ModelConfig(causal=True)): a "
                          "bidirectional model would see the very token it must predict")
+    checks.token_ids(x0, "x0")
     if x0.shape[1] < 2:
         raise ValueError("autoregressive_loss needs sequences of at least 2 tokens")
     logits = model(x0, attention_mask=attention_mask) if attention_mask is not None else model(x0)

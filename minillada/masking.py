@@ -36,7 +36,7 @@ def prompt_mask(prompt_lengths, shape, device) -> torch.Tensor:
     B, T = shape
     # checked where the lengths live (on the CPU in the training loop, so the check costs the GPU
     # nothing), then moved
-    lengths = torch.as_tensor(prompt_lengths).long().reshape(-1)
+    lengths = checks.as_ids(prompt_lengths, "prompt_lengths", "lengths").reshape(-1)
     if lengths.numel() != B:
         raise ValueError(f"prompt_lengths has {lengths.numel()} entries for a batch of {B} rows")
     if bool(((lengths < 0) | (lengths > T)).any()):
@@ -70,16 +70,13 @@ def forward_process(x0: torch.Tensor, mask_id: int, t=None, eps: float = 1e-3, p
     [[4, 5, 1, 1, 1, 1]]
     """
     checks.token_ids(x0, "x0")
+    checks.token_id(mask_id, "mask_id")
     B, T = x0.shape
-    if not 0.0 <= eps < 1.0:
-        raise ValueError(f"eps must be in [0, 1), got {eps}")
+    checks.number(eps, "eps", 0, 1, open_high=True)
     if t is None:     # drawn here, so in [0, 1) by construction: no check (a check would sync a GPU)
         t = rng.rand(B, device=x0.device, generator=generator)                  # (B,)
     else:
-        t = torch.as_tensor(t, dtype=torch.float32).expand(B)                  # (B,)
-        if bool(((t < 0) | (t > 1)).any()):
-            raise ValueError(f"t must lie in [0, 1], got {t.tolist()}")
-        t = rng.to_device(t, x0.device)
+        t = rng.to_device(checks.noise_level(t, B), x0.device)                  # (B,)
     p_mask = ((1 - eps) * t + eps)[:, None].expand(B, T)                      # (B, T)
     masked = rng.rand(B, T, device=x0.device, generator=generator) < p_mask
     # [MASK] in the clean data is no target: there is nothing to predict there.

@@ -72,8 +72,14 @@ class ModelConfig:
             self.mlp_hidden = 32 * math.ceil(8 * self.d_model / 3 / 32)
         need(isinstance(self.mlp_hidden, int) and self.mlp_hidden > 0,
              f"mlp_hidden must be a positive int, got {self.mlp_hidden!r}")
-        need(0.0 <= self.dropout < 1.0, f"dropout must be in [0, 1), got {self.dropout}")
-        need(self.rope_theta > 0, f"rope_theta must be positive, got {self.rope_theta}")
+        need(isinstance(self.causal, bool), f"causal must be True or False, got {self.causal!r}")
+        # the floats: finite, and positive where a zero or a negative breaks the network (a
+        # negative init_std fails inside torch's initialiser; norm_eps <= 0 can divide by zero).
+        # init_std = 0 is allowed: all-zero weights give the uniform model the handouts use.
+        checks.number(self.dropout, "ModelConfig: dropout", 0, 1, open_high=True)
+        checks.number(self.init_std, "ModelConfig: init_std", 0)
+        for name in ("rope_theta", "norm_eps"):
+            checks.number(getattr(self, name), f"ModelConfig: {name}", 0, open_low=True)
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "ModelConfig":

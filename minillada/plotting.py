@@ -27,12 +27,29 @@ def _token_text(tokenizer, i: int) -> str:
     return tokenizer.decode([i]).replace("\n", "\\n").replace("\t", "\\t")
 
 
+def _check_trace(trace, row, start) -> None:
+    """A Trace (``generate(..., return_trace=True)`` returns one), and a row and start inside it."""
+    from .sampling import Trace
+
+    if not isinstance(trace, Trace) or trace.start is None:
+        raise ValueError(f"trace must be the Trace of generate(..., return_trace=True) or infill(..., "
+                         f"return_trace=True), got {type(trace).__name__}")
+    B, T = trace.start.shape
+    if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < B:
+        raise ValueError(f"row must be an int in 0..{B - 1} (the trace has {B} rows), got {row!r}")
+    if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start <= T:
+        raise ValueError(f"start must be an int in 0..{T} (the trace has {T} positions), got {start!r}")
+
+
 def render_trace(trace, tokenizer=None, row: int = 0, mask_text: str = "_", start: int = 0) -> str:
     """One line per step: tokens revealed so far, ``mask_text`` for masks, ``*`` after new ones.
 
     ``start`` skips the first positions (pass the prompt length to show the answer only).
     A masked-out line reads like ``step   2: Daxo* _ is a brave pilot``.
     """
+    _check_trace(trace, row, start)
+    if not isinstance(mask_text, str):
+        raise ValueError(f"mask_text must be a str, got {type(mask_text).__name__}")
     reveal = trace.reveal_step()[row].tolist()                       # step of each position, or -1
     lines = []
     for s, tokens in enumerate(trace.tokens):
@@ -57,6 +74,7 @@ def plot_trace(trace, tokenizer=None, row: int = 0, color_by: str = "step", star
     import matplotlib.pyplot as plt
     from matplotlib import colormaps
 
+    _check_trace(trace, row, start)
     if color_by not in ("step", "confidence"):
         raise ValueError(f"color_by must be 'step' or 'confidence', got {color_by!r}")
     n_steps = len(trace.tokens)

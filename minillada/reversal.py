@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import torch
 
+from . import checks
 from .data import SFTDataset
 from .likelihood import answer_log_probs
 from .model import ModelConfig, Transformer
@@ -109,13 +110,32 @@ def fill(template: str, f: Fact) -> str:
     return template.format(L=" ".join(f.left), R=" ".join(f.right))
 
 
+def word_space(syllables=(2, 3)) -> int:
+    """How many distinct words :func:`made_up_words` can make with these numbers of syllables:
+    (onsets x vowels) per syllable, times the distinct codas of the last one. A word cannot be
+    read two ways (no onset starts with a vowel), so every combination is a different word.
+
+    >>> word_space((2,))
+    214326
+    """
+    per_syllable = len(_ONSETS) * len(_VOWELS)
+    return sum(per_syllable ** k for k in set(syllables)) * len(set(_CODAS))
+
+
 def made_up_words(n: int, rnd: random.Random, syllables=(2, 3), taken=None) -> list:
     """``n`` distinct pronounceable words ("davu", "krelon", ...) not in ``taken``.
+
+    A request larger than what is left of :func:`word_space` fails at once (drawing until n new
+    words turn up would otherwise never end).
 
     >>> made_up_words(3, random.Random(0))
     ['zapoadraul', 'togriri', 'krirefaim']
     """
     taken = set() if taken is None else taken
+    room = word_space(syllables) - len(taken)
+    if n > room:
+        raise ValueError(f"made_up_words can make at most {max(room, 0)} more distinct words of "
+                         f"{tuple(syllables)} syllables, asked for {n}")
     words = []
     while len(words) < n:
         k = rnd.choice(syllables)
@@ -127,21 +147,46 @@ def made_up_words(n: int, rnd: random.Random, syllables=(2, 3), taken=None) -> l
     return words
 
 
+def _template_words() -> set:
+    return set(w for pair in TEMPLATES.values() for ts in pair for t in ts for w in t.split())
+
+
+def max_facts(task: str) -> int:
+    """The most facts :func:`make_task` can write for ``task`` with distinct made-up words: people
+    take four two-syllable words per fact (a last name may take one of three), couplets six.
+
+    >>> max_facts("people"), max_facts("couplets")
+    (53576, 35717)
+    """
+    return (word_space((2,)) - len(_template_words())) // (4 if task == "people" else 6)
+
+
+def check_task(task: str, n_facts: int, paired_fraction: float, phrasings, what: str = "") -> None:
+    """The arguments of :func:`make_task` (``what`` prefixes the names, e.g. "ReversalConfig.")."""
+    if task not in TASKS:
+        raise ValueError(f"{what}task must be one of {TASKS}, got {task!r}")
+    if phrasings is not None and (isinstance(phrasings, bool) or not isinstance(phrasings, int)
+                                  or phrasings < 1):
+        raise ValueError(f"{what}phrasings must be a positive number of templates (or None), got "
+                         f"{phrasings!r}")
+    checks.number(paired_fraction, f"{what}paired_fraction", 0, 1, open_high=True)
+    checks.positive_int(n_facts, f"{what}n_facts")
+    if n_facts > max_facts(task):
+        raise ValueError(f"{what}n_facts={n_facts} is more than the {max_facts(task)} facts of task "
+                         f"{task!r} that distinct made-up words can write")
+    if n_facts - round(paired_fraction * n_facts) < 1:
+        raise ValueError(f"{what}n_facts={n_facts} with paired_fraction={paired_fraction} leaves no "
+                         "test fact")
+
+
 def make_task(task: str = "people", n_facts: int = 250, paired_fraction: float = 0.8,
               seed: int = 0, phrasings: int | None = None) -> Task:
     """Facts generated from ``seed``; every made-up word belongs to exactly one fact.
     ``phrasings``: write each fact in only the first n templates of each direction (None: all)."""
-    if task not in TASKS:
-        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
-    if phrasings is not None and phrasings < 1:
-        raise ValueError(f"phrasings must be a positive number of templates (or None), got {phrasings}")
-    if not 0 <= paired_fraction < 1:
-        raise ValueError(f"paired_fraction must be in [0, 1), got {paired_fraction}")
+    check_task(task, n_facts, paired_fraction, phrasings)
     n_test = n_facts - round(paired_fraction * n_facts)
-    if n_test < 1:
-        raise ValueError(f"n_facts={n_facts} with paired_fraction={paired_fraction} leaves no test fact")
     rnd = random.Random(seed)
-    taken: set = set(w for pair in TEMPLATES.values() for ts in pair for t in ts for w in t.split())
+    taken: set = _template_words()
     if task == "people":
         first = [w.capitalize() for w in made_up_words(n_facts, rnd, (2,), taken)]
         last = [w.capitalize() for w in made_up_words(n_facts, rnd, (2, 3), taken)]
@@ -197,6 +242,19 @@ class ReversalConfig:
     device: str = "auto"
     cuda_graph: bool = True       # on a GPU, replay each training step as CUDA graphs (see cuda_graph.py)
     progress: bool = True
+
+    def __post_init__(self):
+        """Check every setting on construction: a bad one fails before any word is drawn."""
+        check_task(self.task, self.n_facts, self.paired_fraction, self.phrasings, "ReversalConfig.")
+        for name in ("steps", "batch_size", "d_model", "n_layers", "n_heads"):
+            checks.positive_int(getattr(self, name), f"ReversalConfig.{name}")
+        for name in ("seed", "eval_every"):
+            checks.positive_int(getattr(self, name), f"ReversalConfig.{name}", zero_ok=True)
+        checks.number(self.lr, "ReversalConfig.lr", 0, open_low=True)
+        checks.number(self.weight_decay, "ReversalConfig.weight_decay", 0)
+        checks.device_name(self.device, "ReversalConfig.device")
+        if self.stop_forward is not None:
+            checks.number(self.stop_forward, "ReversalConfig.stop_forward (None: no early stop)", 0, 1)
 
 
 def _encode_batch(tok, texts) -> torch.Tensor:

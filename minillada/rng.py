@@ -16,6 +16,8 @@ import torch
 
 
 def _draw_device(generator, device):
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator (or None), got {type(generator).__name__}")
     return generator.device if generator is not None else device
 
 

@@ -65,6 +65,7 @@ def get_num_transfer_tokens(mask_index: torch.Tensor, steps: int) -> torch.Tenso
     >>> get_num_transfer_tokens(torch.ones(1, 10, dtype=torch.bool), 4).tolist()
     [[3, 3, 2, 2]]
     """
+    checks.positive_int(steps, "steps")
     mask_num = mask_index.sum(dim=1, keepdim=True)                               # (B, 1)
     base, remainder = mask_num // steps, mask_num % steps
     extra = torch.arange(steps, device=mask_index.device)[None, :] < remainder  # (B, steps)
@@ -159,7 +160,7 @@ def generate(model, prompt, steps=128, gen_length=128, block_length=128, tempera
     checks.sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)
     num_blocks = checks.blocks(gen_length, block_length, steps)
     mask_id = checks.mask_id_of(model, mask_id)
-    prompt = checks.token_batch(prompt, "prompt").to(model.device)
+    prompt = checks.tokens_for(model, prompt, "prompt", empty_ok=True)   # empty: unconditional
     B, P = prompt.shape
     checks.fits(model.config, P + gen_length, f"prompt ({P} tokens) + gen_length ({gen_length})")
 
@@ -194,7 +195,7 @@ def infill(model, x, steps=None, temperature=0., cfg_scale=0., remasking="low_co
         return infill_fast(model, x, steps, temperature, cfg_scale, remasking, mask_id, threshold,
                            generator, return_trace)
     mask_id = checks.mask_id_of(model, mask_id)
-    x = checks.token_batch(x, "x").to(model.device)
+    x = checks.tokens_for(model, x, "x")
     region = x.eq(mask_id)                                                       # (B, T)
     steps = max(int(region.sum(dim=1).max()), 1) if steps is None else steps
     checks.sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)
@@ -212,12 +213,14 @@ def generate_autoregressive(model, prompt, max_new_tokens, temperature=0., gener
     ``kv_cache`` (default on; exact for a causal model): the prompt is run once, then each call
     runs only the newest token against the cached keys and values of everything before it.
     """
-    if not getattr(model.config, "causal", False):
+    if not getattr(getattr(model, "config", None), "causal", False):
         raise ValueError("generate_autoregressive needs a causal model (ModelConfig(causal=True)); "
                          "for a masked diffusion model use generate")
     checks.temperature(temperature)
     checks.positive_int(max_new_tokens, "max_new_tokens", zero_ok=True)
-    x = checks.token_batch(prompt, "prompt").to(model.device)
+    x = checks.tokens_for(model, prompt, "prompt", empty_ok=True)
+    if eos_id is not None:
+        checks.token_id(eos_id, "eos_id", checks.vocab_of(model))
     if x.shape[1] == 0:
         raise ValueError("the prompt is empty: give at least one token (e.g. [BOS])")
     checks.fits(model.config, x.shape[1] + max_new_tokens,

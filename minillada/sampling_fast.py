@@ -5,8 +5,17 @@ loop with four additions, each of which changes how a step is computed but not w
 is (a test checks that both give the same tokens wherever their meanings coincide):
 
 * ``threshold`` (Fast-dLLM, Wu et al. 2025, Sec. 3.2): a step reveals *every* masked position of
-  the block whose confidence reaches the threshold (at least as many as the plain schedule asks
-  for), and a block that is done early ends early: easy spans take one model call.
+  the block whose confidence reaches the threshold, and a block that is done early ends early:
+  easy spans take one model call. How many a step must reveal at least is where we differ from
+  Fast-dLLM. Fast-dLLM reveals the most confident position plus everything above the threshold,
+  and calls the model until the block is done, however many calls that takes. We keep ``steps``
+  as a bound: with r masks left and s - i steps left, a step reveals at least ceil(r / (s - i))
+  (and at least one), so a block never takes more than its share of ``steps`` calls. When a block
+  has at least as many steps as positions the floor is one per step and the two rules agree; they
+  differ only when a block has fewer steps than positions, where Fast-dLLM may spend more calls
+  than asked and we may reveal a token below the threshold. Why: ``steps`` is the knob a user
+  turns to budget the cost, and a threshold should only ever save calls; with a threshold that is
+  never reached, the floor is exactly the plain schedule's count (:func:`get_num_transfer_tokens`).
 * ``kv_cache`` (Fast-dLLM Sec. 3.1, the approximate prefix cache): the first step of each block
   runs the whole sequence and keeps the keys and values left of the block; the block's other steps
   run only the block and what follows, reusing those keys and values although the tokens they
@@ -53,7 +62,8 @@ def denoise_fast(logits_of, x, region, steps, mask_id, temperature, remasking, t
         if threshold is not None:
             if not candidates.any():
                 break                           # the block is done early: that is the speed-up
-            # at least one per step, and enough to finish within the remaining steps
+            # at least one per step, and enough to finish within the remaining steps (Fast-dLLM
+            # has no such floor and no step limit: see the module docstring for why we do)
             remaining = candidates.sum(dim=1)
             least = torch.maximum((remaining + steps - i - 1) // (steps - i),
                                   remaining.clamp(max=1))
@@ -89,13 +99,17 @@ def generate_fast(model, prompt, steps=128, gen_length=128, block_length=128, te
     if kv_cache and cfg_scale > 0:
         raise ValueError("kv_cache=True does not support classifier-free guidance (cfg_scale > 0)")
     mask_id = checks.mask_id_of(model, mask_id)
-    prompt = checks.token_batch(prompt, "prompt").to(model.device)
+    prompt = checks.tokens_for(model, prompt, "prompt", empty_ok=True)   # empty: unconditional
     B, P = prompt.shape
     checks.fits(model.config, P + gen_length, f"prompt ({P} tokens) + gen_length ({gen_length})")
     x = torch.full((B, P + gen_length), mask_id, dtype=torch.long, device=prompt.device)
     x[:, :P] = prompt
     if attention_mask is not None:
-        attention_mask = torch.as_tensor(attention_mask, device=x.device).bool()
+        try:
+            attention_mask = torch.as_tensor(attention_mask, device=x.device).bool()
+        except (TypeError, ValueError, RuntimeError):
+            raise ValueError(f"attention_mask must be (B, P) flags, 1 or True for a real prompt token, got "
+                             f"{type(attention_mask).__name__}") from None
         if attention_mask.shape != (B, P):
             raise ValueError(f"attention_mask must have the prompt's shape {(B, P)}, got "
                              f"{tuple(attention_mask.shape)}")
@@ -117,7 +131,7 @@ def infill_fast(model, x, steps=None, temperature=0., cfg_scale=0., remasking="l
                 mask_id=None, threshold=None, generator=None, return_trace=False):
     """:func:`minillada.sampling.infill` with threshold decoding and a trace."""
     mask_id = checks.mask_id_of(model, mask_id)
-    x = checks.token_batch(x, "x").to(model.device)
+    x = checks.tokens_for(model, x, "x")
     region = x.eq(mask_id)
     steps = max(int(region.sum(dim=1).max()), 1) if steps is None else steps
     checks.sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)

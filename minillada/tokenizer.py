@@ -31,6 +31,7 @@ Tokenizers are saved as plain JSON (never pickle, which can run arbitrary code w
 from __future__ import annotations
 
 import json
+import numbers
 import re
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -117,11 +118,16 @@ class Tokenizer(ABC):
     def decode(self, ids, skip_special: bool = False) -> str:
         """Ids (a list or a 1-D tensor) to text. Special tokens print as ``[MASK]`` etc. unless
         ``skip_special`` is set."""
-        ids = [int(i) for i in (ids.tolist() if hasattr(ids, "tolist") else ids)]
+        ids = ids.tolist() if hasattr(ids, "tolist") else ids
+        if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
+            raise ValueError(f"decode() takes a list or 1-D tensor of ids, got {type(ids).__name__}")
         for pos, i in enumerate(ids):
+            if isinstance(i, bool) or not isinstance(i, numbers.Integral):  # 4.9 is no id: not truncated
+                raise ValueError(f"ids must be ints; got {type(i).__name__} {i!r} at position {pos}")
             if not 0 <= i < self.vocab_size:
                 raise ValueError(f"id {i} at position {pos} is outside the vocabulary "
                                  f"(0..{self.vocab_size - 1})")
+        ids = [int(i) for i in ids]
         # Decode runs of ordinary ids together: a BPE character can span several byte tokens.
         parts: list[str] = []
         run: list[int] = []
@@ -147,7 +153,10 @@ class Tokenizer(ABC):
         """Write the tokenizer as plain JSON; read it back with :func:`load_tokenizer`."""
         data = {"kind": self.kind, "version": FORMAT_VERSION,
                 "special_tokens": list(SPECIAL_TOKENS), **self._state()}
-        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        try:
+            Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        except OSError as e:               # a directory, a folder that does not exist, no permission
+            raise ValueError(f"cannot write the tokenizer file {path}: {e.strerror}") from None
 
     @abstractmethod
     def _state(self) -> dict:
@@ -179,7 +188,7 @@ def load_tokenizer(path) -> Tokenizer:
         raise ValueError(f"{path} is not valid JSON, so not a minillada tokenizer file "
                          f"({type(e).__name__}: {e})") from None
     except OSError as e:
-        raise ValueError(f"{path} cannot be read: {e.strerror or e}") from None
+        raise ValueError(f"cannot read the tokenizer file {path}: {e.strerror or e}") from None
     if not isinstance(data, dict) or "kind" not in data:
         raise ValueError(f"{path} is JSON but not a minillada tokenizer file: it has no 'kind' field")
     if not isinstance(data["kind"], str):

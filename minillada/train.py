@@ -27,18 +27,20 @@ import time
 from dataclasses import asdict, dataclass, fields
 
 import torch
-from tqdm.auto import tqdm
 
-from . import distributed, rng
+from . import checks, distributed, rng
 from .checkpoint import point_latest, save_checkpoint
 from .cuda_graph import cuda_graphed
 from .losses import autoregressive_loss_from_logits, diffusion_loss, diffusion_loss_from_logits
 from .masking import forward_process
+from .model import PRESETS
+from .progress import progress_bar
 from .run_dir import check_compatible, check_run_dir, find_resumable, prepare_run_dir
 from .sampling import generate, generate_autoregressive
 
 OBJECTIVES = ("mdm", "ar")
 SCHEDULES = ("cosine", "wsd", "constant")
+TOKENIZER_KINDS = ("char", "word", "bpe")     # the command line builds one of these from the data
 # the defaults of TrainConfig.preset(name): "tiny", about 2 minutes on 2 CPU cores; "gpu", a few
 # minutes on one GPU
 TRAIN_PRESETS = {
@@ -80,18 +82,38 @@ class TrainConfig:
     progress: bool = True         # show a tqdm progress bar
 
     def __post_init__(self):
-        if self.objective not in OBJECTIVES:
-            raise ValueError(f"objective must be one of {OBJECTIVES}, got {self.objective!r}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        for name in ("seq_len", "batch_size", "grad_accum", "max_steps"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"TrainConfig.{name} must be positive, got {getattr(self, name)}")
+        # every field is checked here, on construction, so that a bad setting fails at once with
+        # its name, not after the model is built or in the middle of a run
+        for name, choices in (("objective", OBJECTIVES), ("model_preset", tuple(PRESETS)),
+                              ("tokenizer", TOKENIZER_KINDS), ("schedule", SCHEDULES)):
+            if getattr(self, name) not in choices:
+                raise ValueError(f"TrainConfig.{name} must be one of {choices}, got "
+                                 f"{getattr(self, name)!r}")
+        for name in ("batch_size", "grad_accum", "max_steps", "eval_batches"):
+            checks.positive_int(getattr(self, name), f"TrainConfig.{name}")
+        for name in ("warmup_steps", "eval_every", "save_every", "seed"):
+            checks.positive_int(getattr(self, name), f"TrainConfig.{name}", zero_ok=True)
+        if checks.positive_int(self.seq_len, "TrainConfig.seq_len") < 2:
+            raise ValueError(f"TrainConfig.seq_len must be at least 2, got {self.seq_len}")
+        if checks.positive_int(self.bpe_vocab_size, "TrainConfig.bpe_vocab_size") < 260:
+            raise ValueError("TrainConfig.bpe_vocab_size must be at least 260 (4 special tokens + "
+                             f"256 bytes), got {self.bpe_vocab_size}")
+        if self.seed >= 2 ** 63:
+            raise ValueError(f"TrainConfig.seed must be below 2**63 (torch's seed range), got {self.seed}")
+        checks.number(self.lr, "TrainConfig.lr", 0, open_low=True)
+        checks.number(self.weight_decay, "TrainConfig.weight_decay", 0)
+        checks.number(self.grad_clip, "TrainConfig.grad_clip (0 disables clipping)", 0)
+        for name in ("min_lr_ratio", "decay_fraction"):
+            checks.number(getattr(self, name), f"TrainConfig.{name}", 0, 1)
+        for name in ("beta1", "beta2", "mask_eps"):
+            checks.number(getattr(self, name), f"TrainConfig.{name}", 0, 1, open_high=True)
+        for name in ("bf16", "compile", "cuda_graph", "progress"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"TrainConfig.{name} must be True or False, got {getattr(self, name)!r}")
+        checks.device_name(self.device, "TrainConfig.device")
         if self.cuda_graph and (self.compile or self.grad_accum > 1):
             raise ValueError("cuda_graph=True works alone: not with compile=True (choose one fast "
                              "path) and not with grad_accum > 1 (each replay overwrites the gradients)")
-        if not 0 <= self.decay_fraction <= 1 or not 0 <= self.min_lr_ratio <= 1:
-            raise ValueError("decay_fraction and min_lr_ratio must lie in [0, 1]")
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "TrainConfig":
@@ -138,11 +160,8 @@ def make_optimizer(model, config: TrainConfig) -> torch.optim.Optimizer:
 
 
 def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} asked for, but torch sees no CUDA GPU; use --device cpu")
-    return torch.device(name)
+    """The torch.device of ``TrainConfig.device`` ("auto": a GPU if there is one), checked to exist."""
+    return checks.device(name)
 
 
 def step_loss(model, x0, prompt_lengths, config: TrainConfig, mask_id: int, generator=None,
@@ -229,6 +248,11 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
     from its newest intact checkpoint (damaged newer ones are skipped, and said so) or
     ``overwrite=True`` deletes them. ``resume=True`` on an empty directory starts from step 0.
     """
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
+    if not hasattr(data, "sample"):
+        raise ValueError(f"data must be a TextDataset or SFTDataset (anything with sample(rows, "
+                         f"generator)), got {type(data).__name__}")
     if config.objective == "ar" and not model.config.causal:
         raise ValueError("objective='ar' needs a model built with causal=True")
     if resume and out_dir is None:
@@ -259,8 +283,8 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
                             {"data": g_data.get_state(), "mask": g_mask.get_state(),
                              "torch": torch.get_rng_state()})
 
-    bar = tqdm(range(start, config.max_steps), initial=start, total=config.max_steps,
-               disable=not (config.progress and dist.is_main), desc=f"train {config.objective}")
+    bar = progress_bar(range(start, config.max_steps), initial=start, total=config.max_steps,
+                       disable=not (config.progress and dist.is_main), desc=f"train {config.objective}")
     t_last = time.perf_counter()
     for step in bar:
         lr = lr_at(step, config)
@@ -290,7 +314,8 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
                 bar.write(f"step {step + 1}: val {record['val_loss']:.4f} | {record['sample']!r}")
         stop = callback is not None and callback(step + 1, record) is True
         history.append(record)
-        bar.set_postfix(loss=f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{record['tokens_per_s']:.0f}")
+        bar.set_postfix(loss=f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{record['tokens_per_s']:.0f}",
+                        refresh=False)        # the bar redraws at its own pace (progress.py)
         if stop:
             break
         if config.save_every and (step + 1) % config.save_every == 0 and not last:

@@ -46,7 +46,7 @@ def test_read_jsonl_skips_blank_lines_accepts_answer_and_keeps_string_fields(tmp
                                 {"prompt": "Daxo is", "completion": " a pilot."}]
     with pytest.raises(ValueError, match="no JSONL file"):
         read_jsonl(tmp_path / "missing.jsonl")
-    with pytest.raises(ValueError, match="no JSONL file"):
+    with pytest.raises(ValueError, match="is a directory; give a JSONL file"):
         read_jsonl(tmp_path)
     with pytest.raises(ValueError, match="has no JSON lines"):
         read_jsonl(write_lines(tmp_path / "empty.jsonl", ["", " "]))
