@@ -276,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="optimizer steps for each model, at most (see --no-early-stop)")
     p.add_argument("--no-early-stop", action="store_true",
                    help="train every step, instead of stopping each model at the first evaluation "
-                   "where it answers 95%% of its forward questions")
+                   "where it answers more than 95%% of its forward questions")
     p.add_argument("--n-facts", type=int, default=200, help="number of made-up facts")
     p.add_argument("--paired-fraction", type=float, default=0.8,
                    help="share of facts also trained in the reversed template; the rest are "

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from minillada.reversal import TEMPLATES, build_data, make_task
+from minillada import reversal
+from minillada.reversal import TEMPLATES, ReversalConfig, build_data, learned_forward, make_task
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,3 +87,33 @@ def test_batched_answer_likelihoods_match_the_library():
     got = _answer_log_likelihoods(ar, prompt, answers)
     want = [autoregressive_log_likelihood(ar, prompt[0], a) for a in answers]
     assert torch.allclose(got, torch.tensor(want, dtype=got.dtype), atol=1e-4)
+
+
+def test_the_early_stop_reads_the_forward_answers_only():
+    config = ReversalConfig(stop_forward=0.95)
+    assert learned_forward({"forward": 39 / 40, "reversed": 0.0}, config)
+    assert not learned_forward({"forward": 38 / 40, "reversed": 1.0}, config)     # more than 95%
+    assert not learned_forward({"forward": 1.0}, ReversalConfig(stop_forward=None))
+    with pytest.raises(ValueError, match="stop_forward"):
+        ReversalConfig(stop_forward=1.5)
+
+
+def test_run_stops_each_model_at_the_first_evaluation_that_knows_its_facts(monkeypatch):
+    calls = []
+
+    def fake_evaluate(model, task, tok, seq_len, extra=True):
+        calls.append(model.config.causal)
+        # the AR model "knows" its facts at once, the MDM never: only the AR model stops early
+        forward = 1.0 if model.config.causal else 0.5
+        out = {"forward": forward, "reversed": 0.0}
+        if extra:
+            out["ranking" if model.config.causal else "infill"] = 0.0
+        return out
+
+    monkeypatch.setattr(reversal, "evaluate", fake_evaluate)
+    config = ReversalConfig(n_facts=30, steps=12, eval_every=4, d_model=16, n_layers=1, n_heads=2,
+                            progress=False)
+    results = reversal.run(config)
+    assert results["steps_trained"] == {"mdm": 12, "ar": 4}
+    assert [p["step"] for p in results["curves"]["ar"]] == [4]
+    assert [p["step"] for p in results["curves"]["mdm"]] == [4, 8, 12]

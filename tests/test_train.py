@@ -70,6 +70,24 @@ def test_history_records():
     assert "val_loss" in history[1] and "sample" in history[1] and "val_loss" not in history[0]
 
 
+def test_a_callback_that_returns_true_stops_training_and_the_stop_is_saved(tmp_path):
+    tok, model, data = small_setup()
+    seen = []
+
+    def stop_at_3(step, record):
+        seen.append(step)
+        return step == 3 or None                      # None, False: go on; True: stop here
+
+    config = quick_cfg(max_steps=10)
+    history = train(model, data, config, tokenizer=tok, out_dir=tmp_path, callback=stop_at_3)
+    assert seen == [1, 2, 3] and [h["step"] for h in history] == [1, 2, 3]
+    assert load_checkpoint(tmp_path).step == 3       # the last step trained, not max_steps
+    assert history[-1]["lr"] == lr_at(2, config)     # the schedule still spans max_steps
+    # a truthy value that is not True does not stop (only an explicit True does)
+    _, model, data = small_setup()
+    assert len(train(model, data, quick_cfg(max_steps=4), callback=lambda s, r: 1)) == 4
+
+
 class StopAfter:
     """A dataset that raises after n batches: a simulated crash in the middle of training."""
 
