@@ -202,8 +202,8 @@ def reversal_seeds() -> list[str]:
     out = [f"### The reversal main job over seeds ({_where(d)}, {d['threads']} threads)",
            "`python -m benchmarks.reversal_seeds`: the default run of `python -m minillada reversal` "
            "on seeds 0-4, and the recipe it replaced (250 people, all 1500 steps) in the same process. "
-           "Steps: where each model stopped (the first evaluation at which it answered more than 95% of its "
-           "forward questions). Wall time: both models, evaluations included.", "",
+           "Steps: where each model stopped (once it had answered more than 95% of its forward questions "
+           "at two evaluations in a row, 100 steps apart). Wall time: both models, evaluations included.", "",
            "| recipe | seed | MDM forward | MDM reversed | MDM infill | AR forward | AR reversed | "
            "AR ranking | MDM steps | AR steps | wall time |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in d["rows"]:

@@ -49,10 +49,13 @@ def main(argv=None):
     ap.add_argument("--device", default="auto")
     ap.add_argument("--quick", action="store_true", help="a tiny run for the test suite")
     ap.add_argument("--out", default=None, help="folder for the JSON (default benchmarks/results)")
+    ap.add_argument("--stop-forward", type=float, default=None,
+                    help="the default recipe's early-stop level (default: ReversalConfig's)")
     ap.add_argument("--name", default=None,
                     help="the JSON's name (default reversal_seeds_<task>, or _quick)")
     args = ap.parse_args(argv)
-    plan = [("default", s, {}) for s in args.seeds] + [("baseline", s, BASELINE)
+    default = {} if args.stop_forward is None else {"stop_forward": args.stop_forward}
+    plan = [("default", s, default) for s in args.seeds] + [("baseline", s, BASELINE)
                                                        for s in args.baseline_seeds]
     rows = []
     for recipe, seed, changes in plan:

@@ -275,13 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=1500,
                    help="optimizer steps for each model, at most (see --no-early-stop)")
     p.add_argument("--no-early-stop", action="store_true",
-                   help="train every step, instead of stopping each model at the first evaluation "
-                   "where it answers more than 95%% of its forward questions")
+                   help="train every step, instead of stopping each model once it has answered "
+                   "more than 95%% of its forward questions at two evaluations in a row")
     p.add_argument("--n-facts", type=int, default=200, help="number of made-up facts")
     p.add_argument("--paired-fraction", type=float, default=0.8,
                    help="share of facts also trained in the reversed template; the rest are "
                    "seen only forward and are the test set")
-    p.add_argument("--eval-every", type=int, default=125,
+    p.add_argument("--eval-every", type=int, default=100,
                    help="steps between curve points (and early-stopping checks)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--no-cuda-graph", action="store_true",

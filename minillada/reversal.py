@@ -234,11 +234,12 @@ class ReversalConfig:
     # strong weight decay is what makes the reversed answers appear within a CPU budget: it pushes
     # the model from memorising each sentence towards one shared lookup (see the notebook)
     weight_decay: float = 2.0
-    eval_every: int = 125
-    # early stopping, the same rule for both models: stop at the first evaluation at which the
-    # model answers more than this fraction of the *forward* questions (the facts it was taught),
-    # never looking at the reversed ones; None trains every step
+    eval_every: int = 100
+    # early stopping, the same rule for both models: stop once the model has answered more than
+    # stop_forward of the *forward* questions (the facts it was taught) at stop_patience
+    # evaluations in a row, never looking at the reversed ones; None trains every step
     stop_forward: float | None = 0.95
+    stop_patience: int = 2
     device: str = "auto"
     cuda_graph: bool = True       # on a GPU, replay each training step as CUDA graphs (see cuda_graph.py)
     progress: bool = True
@@ -246,7 +247,7 @@ class ReversalConfig:
     def __post_init__(self):
         """Check every setting on construction: a bad one fails before any word is drawn."""
         check_task(self.task, self.n_facts, self.paired_fraction, self.phrasings, "ReversalConfig.")
-        for name in ("steps", "batch_size", "d_model", "n_layers", "n_heads"):
+        for name in ("steps", "batch_size", "d_model", "n_layers", "n_heads", "stop_patience"):
             checks.positive_int(getattr(self, name), f"ReversalConfig.{name}")
         for name in ("seed", "eval_every"):
             checks.positive_int(getattr(self, name), f"ReversalConfig.{name}", zero_ok=True)
@@ -337,11 +338,15 @@ def train_model(config: ReversalConfig, objective: str, tok, data, seq_len: int,
     return model.eval(), history
 
 
-def learned_forward(point: dict, config: ReversalConfig) -> bool:
-    """The early-stopping rule: has the model learned the facts it was taught, i.e. does it answer
+def learned_forward(curve: list, config: ReversalConfig) -> bool:
+    """The early-stopping rule: has the model learned the facts it was taught? True when it answered
     more than ``config.stop_forward`` of the forward questions (with 40 test people and 0.95: 39 or
-    40 of them)? The reversed answers play no part."""
-    return config.stop_forward is not None and point["forward"] > config.stop_forward
+    40 of them) at each of the last ``config.stop_patience`` points of its accuracy curve. The
+    second point is a margin: the reversed answers can trail the forward ones by one evaluation.
+    The reversed answers themselves play no part."""
+    recent = curve[-config.stop_patience:]
+    return (config.stop_forward is not None and len(recent) == config.stop_patience
+            and all(p["forward"] > config.stop_forward for p in recent))
 
 
 def run(config: ReversalConfig, objectives=("mdm", "ar")) -> dict:
@@ -358,7 +363,7 @@ def run(config: ReversalConfig, objectives=("mdm", "ar")) -> dict:
         def on_step(model, step, record, curve=curve):
             if config.eval_every and step % config.eval_every == 0 and step < config.steps:
                 curve.append({"step": step, **evaluate(model, task, tok, seq_len, extra=False)})
-                return learned_forward(curve[-1], config)       # True: stop training here
+                return learned_forward(curve, config)           # True: stop training here
 
         t0 = time.perf_counter()
         model, history = train_model(config, objective, tok, data, seq_len, callback=on_step)

@@ -90,12 +90,18 @@ def test_batched_answer_likelihoods_match_the_library():
 
 
 def test_the_early_stop_reads_the_forward_answers_only():
-    config = ReversalConfig(stop_forward=0.95)
-    assert learned_forward({"forward": 39 / 40, "reversed": 0.0}, config)
-    assert not learned_forward({"forward": 38 / 40, "reversed": 1.0}, config)     # more than 95%
-    assert not learned_forward({"forward": 1.0}, ReversalConfig(stop_forward=None))
+    config = ReversalConfig(stop_forward=0.95, stop_patience=2)
+    point = lambda forward, reversed=0.0: {"forward": forward, "reversed": reversed}  # noqa: E731
+    assert learned_forward([point(0.1), point(39 / 40), point(1.0)], config)
+    assert not learned_forward([point(1.0)], config)                             # one point is not two
+    assert not learned_forward([point(1.0), point(38 / 40, 1.0)], config)        # more than 95%
+    assert not learned_forward([point(1.0), point(0.5), point(1.0)], config)     # in a row
+    assert learned_forward([point(1.0)], ReversalConfig(stop_patience=1))
+    assert not learned_forward([point(1.0)] * 3, ReversalConfig(stop_forward=None))
     with pytest.raises(ValueError, match="stop_forward"):
         ReversalConfig(stop_forward=1.5)
+    with pytest.raises(ValueError, match="stop_patience"):
+        ReversalConfig(stop_patience=0)
 
 
 def test_run_stops_each_model_at_the_first_evaluation_that_knows_its_facts(monkeypatch):
@@ -111,9 +117,9 @@ def test_run_stops_each_model_at_the_first_evaluation_that_knows_its_facts(monke
         return out
 
     monkeypatch.setattr(reversal, "evaluate", fake_evaluate)
-    config = ReversalConfig(n_facts=30, steps=12, eval_every=4, d_model=16, n_layers=1, n_heads=2,
-                            progress=False)
+    config = ReversalConfig(n_facts=30, steps=16, eval_every=4, d_model=16, n_layers=1, n_heads=2,
+                            progress=False, stop_patience=2)
     results = reversal.run(config)
-    assert results["steps_trained"] == {"mdm": 12, "ar": 4}
-    assert [p["step"] for p in results["curves"]["ar"]] == [4]
-    assert [p["step"] for p in results["curves"]["mdm"]] == [4, 8, 12]
+    assert results["steps_trained"] == {"mdm": 16, "ar": 8}       # the AR model: two points in a row
+    assert [p["step"] for p in results["curves"]["ar"]] == [4, 8]
+    assert [p["step"] for p in results["curves"]["mdm"]] == [4, 8, 12, 16]
