@@ -210,14 +210,6 @@ def reversal_seeds() -> list[str]:
         out.append(f"| {r['recipe']} | {r['seed']} | {_pct(r['mdm_forward'])} | {_pct(r['mdm_reversed'])} | "
                    f"{_pct(r['mdm_infill'])} | {_pct(r['ar_forward'])} | {_pct(r['ar_reversed'])} | "
                    f"{_pct(r['ar_ranking'])} | {r['mdm_steps']} | {r['ar_steps']} | {r['wall_s']:.0f} s |")
-    timed = _load("reversal_wall_time")
-    if timed is not None:
-        walls = {r["recipe"]: r["wall_s"] for r in timed["rows"]}
-        out += ["", f"Timed alone on an otherwise idle machine ({_where(timed)}, {timed['threads']} "
-                f"threads, seed {timed['rows'][0]['seed']}): the default run took {walls['default']:.0f} s, "
-                f"the recipe it replaced {walls['baseline']:.0f} s "
-                f"(`python -m benchmarks.reversal_seeds --seeds 0 --baseline-seeds 0 --name "
-                "reversal_wall_time`)."]
     return out
 
 

@@ -9,7 +9,6 @@ point every 250) on ``--baseline-seeds``, so that the two wall times share a mac
 Writes ``benchmarks/results/reversal_seeds_people.json`` (or ``--name``).
 
     python -m benchmarks.reversal_seeds [--seeds 0 1 2 3 4] [--baseline-seeds 0] [--quick]
-    python -m benchmarks.reversal_seeds --seeds 0 --baseline-seeds 0 --name reversal_wall_time
 """
 
 from __future__ import annotations

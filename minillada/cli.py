@@ -173,7 +173,8 @@ def cmd_reversal(args) -> int:
                                          steps=args.steps, device=args.device,
                                          eval_every=args.eval_every, progress=not args.no_progress,
                                          cuda_graph=not args.no_cuda_graph,
-                                         stop_forward=None if args.no_early_stop else 0.95)
+                                         stop_forward=None if args.no_early_stop
+                                         else reversal.ReversalConfig.stop_forward)
     except ValueError as e:
         raise _as_flags(e) from None
     checks.device(config.device, "--device")

@@ -356,7 +356,7 @@ def run(config: ReversalConfig, objectives=("mdm", "ar")) -> dict:
     tok, data, seq_len = build_data(task)
     results = {"config": dict(vars(config)), "n_train_sentences": len(data),
                "n_test_facts": len(task.forward_only), "seq_len": seq_len,
-               "accuracy": {}, "curves": {}, "train_seconds": {}, "examples": {}}
+               "accuracy": {}, "curves": {}, "train_seconds": {}, "steps_trained": {}, "examples": {}}
     for objective in objectives:
         curve = results["curves"][objective] = []
 
@@ -368,7 +368,7 @@ def run(config: ReversalConfig, objectives=("mdm", "ar")) -> dict:
         t0 = time.perf_counter()
         model, history = train_model(config, objective, tok, data, seq_len, callback=on_step)
         results["train_seconds"][objective] = time.perf_counter() - t0
-        results.setdefault("steps_trained", {})[objective] = history[-1]["step"]
+        results["steps_trained"][objective] = history[-1]["step"]
         final = evaluate(model, task, tok, seq_len)
         if not curve or curve[-1]["step"] != history[-1]["step"]:     # not stopped at a curve point
             curve.append({"step": history[-1]["step"], **{k: final[k] for k in ("forward", "reversed")}})
