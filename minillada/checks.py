@@ -153,6 +153,36 @@ def positive_int(value, name: str, zero_ok: bool = False) -> int:
     return int(value)
 
 
+def flag(value, name: str) -> bool:
+    """``value`` if it is a bool (NumPy's counts); a ValueError otherwise. A switch given as
+    "yes", 1 or None is a mistake we name rather than read as its truthiness ("no" is truthy)."""
+    if not isinstance(value, bool) and type(value).__name__ != "bool_":
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def padding_mask(mask, shape: tuple, device, name: str = "attention_mask") -> torch.Tensor:
+    """``mask`` as a bool tensor of ``shape`` on ``device``: 1/True for a real token, 0/False for
+    padding. Lists and int or bool tensors are accepted; floats (is 0.5 real?), strings and other
+    shapes are a ValueError.
+
+    >>> padding_mask([[0, 1, 1]], (1, 3), "cpu")
+    tensor([[False,  True,  True]])
+    """
+    try:
+        t = torch.as_tensor(mask, device=device)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"{name} must be {shape} flags, 1 or True for a real token, got "
+                         f"{type(mask).__name__}") from None
+    if t.is_floating_point() or t.is_complex():
+        raise ValueError(f"{name} must hold 0/1 or True/False flags, got dtype {t.dtype}")
+    if tuple(t.shape) != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(t.shape)}")
+    if t.dtype != torch.bool and bool(((t != 0) & (t != 1)).any()):
+        raise ValueError(f"{name} must hold 0/1 flags, got values {sorted(set(t.unique().tolist()))}")
+    return t.bool()
+
+
 def _is_int(value) -> bool:
     """An integer, NumPy's included, but not a bool (True is no count and no id)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)

@@ -37,7 +37,7 @@ class AttentionState:
         B, T = x.shape
         self.causal = config.causal
         self.past_kv = past_kv
-        self.offset = 0 if past_kv is None else past_kv[0][0].shape[2]             # P
+        self.offset = 0 if past_kv is None else _cached_length(past_kv, config, B)   # P
         checks.fits(config, self.offset + T, f"{self.offset} cached + {T} new positions")
         self.mask = self._mask(attention_mask, B, self.offset, T, x.device)
         self.new_kv = []                  # (k, v) of all P + T positions, per layer, for the next call
@@ -63,13 +63,32 @@ class AttentionState:
         if attention_mask is None:
             keep = torch.ones(1, 1, 1, P + T, dtype=torch.bool, device=device)
         else:
-            if attention_mask.shape != (B, P + T):
-                raise ValueError(f"attention_mask has shape {tuple(attention_mask.shape)}, "
-                                 f"expected (batch, cached + new positions) = {(B, P + T)}")
-            keep = attention_mask.to(device=device, dtype=torch.bool)[:, None, None, :]  # (B,1,1,P+T)
+            keep = checks.padding_mask(attention_mask, (B, P + T), device,
+                                       "attention_mask (batch, cached + new positions)")
+            keep = keep[:, None, None, :]                                              # (B,1,1,P+T)
         # query i (position P + i) sees key j when j <= P + i, in a causal model; and always itself,
         # so a row of pure padding never becomes a softmax over nothing but -inf
         diag = torch.ones(T, P + T, dtype=torch.bool, device=device).tril(diagonal=P)   # (T, P+T)
         if self.causal:
             keep = keep & diag
         return keep | (diag & ~diag.tril(diagonal=P - 1))
+
+
+def _cached_length(past_kv, config, B: int) -> int:
+    """P, the number of cached positions, after checking that ``past_kv`` is what an earlier call's
+    ``new_kv`` looks like: one (k, v) pair per layer, each (B, H, P, D)."""
+    H, D = config.n_heads, config.d_model // config.n_heads
+    if not isinstance(past_kv, (list, tuple)) or len(past_kv) != config.n_layers:
+        raise ValueError(f"past_kv must be a list of {config.n_layers} (k, v) pairs, one per layer (an "
+                         f"earlier call's cache), got {type(past_kv).__name__}")
+    shape = None
+    for pair in past_kv:
+        if (not isinstance(pair, (list, tuple)) or len(pair) != 2
+                or not all(isinstance(t, torch.Tensor) and t.dim() == 4 for t in pair)):
+            raise ValueError("each entry of past_kv must be a (k, v) pair of (B, H, P, D) tensors")
+        for t in pair:
+            shape = shape or tuple(t.shape)
+            if tuple(t.shape) != shape or shape[0] != B or shape[1] != H or shape[3] != D:
+                raise ValueError(f"past_kv holds a tensor of shape {tuple(t.shape)}; this call needs "
+                                 f"({B}, {H}, P, {D}) in every layer, the same P throughout")
+    return shape[2]

@@ -270,6 +270,7 @@ class Transformer(nn.Module):
         of x; ``use_cache=True`` returns ``(logits, kv)`` with the cache of all P + T positions.
         """
         self.check_input(x)
+        checks.flag(use_cache, "use_cache")
         state = None
         if attention_mask is not None or past_kv is not None or use_cache:
             state = AttentionState(self.config, x, attention_mask, past_kv)

@@ -105,14 +105,7 @@ def generate_fast(model, prompt, steps=128, gen_length=128, block_length=128, te
     x = torch.full((B, P + gen_length), mask_id, dtype=torch.long, device=prompt.device)
     x[:, :P] = prompt
     if attention_mask is not None:
-        try:
-            attention_mask = torch.as_tensor(attention_mask, device=x.device).bool()
-        except (TypeError, ValueError, RuntimeError):
-            raise ValueError(f"attention_mask must be (B, P) flags, 1 or True for a real prompt token, got "
-                             f"{type(attention_mask).__name__}") from None
-        if attention_mask.shape != (B, P):
-            raise ValueError(f"attention_mask must have the prompt's shape {(B, P)}, got "
-                             f"{tuple(attention_mask.shape)}")
+        attention_mask = checks.padding_mask(attention_mask, (B, P), x.device)     # (B, P) bool
         attention_mask = torch.cat([attention_mask, attention_mask.new_ones(B, gen_length)], dim=1)
     prompt_index = torch.arange(P + gen_length, device=x.device) < P
     logits_of = _logits_fn(model, prompt_index, cfg_scale, mask_id, attention_mask)

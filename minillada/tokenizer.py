@@ -36,6 +36,14 @@ import re
 from abc import ABC, abstractmethod
 from pathlib import Path
 
+def _switch(value, name: str) -> bool:
+    """``value`` if it is a bool; a ValueError for "yes", 1 or None (``checks.flag`` without torch:
+    this module needs only the standard library)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
 SPECIAL_TOKENS = ("[PAD]", "[MASK]", "[BOS]", "[EOS]")
 PAD_ID, MASK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 FORMAT_VERSION = 1
@@ -97,7 +105,7 @@ class Tokenizer(ABC):
         """
         if not isinstance(text, str):
             raise ValueError(f"encode() takes a str, got {type(text).__name__}")
-        if not allow_special:
+        if not _switch(allow_special, "allow_special"):
             try:
                 return self._encode_text(text, offset=0)
             except ValueError as e:
@@ -121,6 +129,7 @@ class Tokenizer(ABC):
         ids = ids.tolist() if hasattr(ids, "tolist") else ids
         if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
             raise ValueError(f"decode() takes a list or 1-D tensor of ids, got {type(ids).__name__}")
+        _switch(skip_special, "skip_special")
         for pos, i in enumerate(ids):
             if isinstance(i, bool) or not isinstance(i, numbers.Integral):  # 4.9 is no id: not truncated
                 raise ValueError(f"ids must be ints; got {type(i).__name__} {i!r} at position {pos}")

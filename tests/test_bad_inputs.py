@@ -87,6 +87,9 @@ LIBRARY = [
     *_cases("BPETokenizer.train.vocab_size", lambda v: ml.BPETokenizer.train("hello", v),
             [10, 259, 300.5, "300", None, NAN], "vocab_size"),
     *_cases("encode.text", TOK.encode, [5, None, b"hello", "zzz"], "encode() takes a str|character"),
+    *_cases("encode.allow_special", lambda v: TOK.encode("hello", allow_special=v), ["yes", "no", 1, None],
+            "allow_special"),
+    *_cases("decode.skip_special", lambda v: TOK.decode([4], skip_special=v), ["yes", 0], "skip_special"),
     *_cases("decode.ids", TOK.decode, [[4.9], [99], [-1], "abc", 5, [True], torch.tensor([4.0]), [None]],
             "ids|id |decode"),
     *_cases("load_tokenizer.path", ml.load_tokenizer, ["/nonexistent/tok.json", "/", "/dev/null"],
@@ -112,6 +115,13 @@ LIBRARY = [
     *_cases("Transformer.config", ml.Transformer, [None, dict(CONFIG)], "ModelConfig"),
     *_cases("model(x)", MDM, [*NOT_A_BATCH, torch.full((1, 4), 99), torch.zeros(1, 33, dtype=torch.long)],
             "model input|sequence length"),
+    *_cases("model.attention_mask", lambda v: MDM(X0, attention_mask=v),
+            ["x", [[1, 1, 1, 1]], torch.full((2, 4), 0.5), torch.full((2, 4), 2)], "attention_mask"),
+    *_cases("model.past_kv", lambda v: MDM(X0, past_kv=v),
+            ["x", [], [(torch.zeros(2, 2, 3, 8),)], [(torch.zeros(2, 2, 3, 7),) * 2],
+             [(torch.zeros(1, 2, 3, 8),) * 2], [(torch.zeros(2, 2, 3, 8), torch.zeros(2, 2, 4, 8))]],
+            "past_kv"),
+    *_cases("model.use_cache", lambda v: MDM(X0, use_cache=v), ["no", None, 1], "use_cache"),
     # ---- chapter 3: the forward process and the losses
     *_cases("forward_process.x0", _kw(ml.forward_process, FP, "x0"), NOT_A_BATCH, "x0"),
     *_cases("forward_process.t", _kw(ml.forward_process, FP, "t"),
@@ -383,7 +393,7 @@ def test_a_bad_flag_is_one_line_and_exit_code_2(files, argv, name):
 
 
 def test_the_table_is_as_large_as_reported():
-    assert (len(LIBRARY), len(CLI)) == (677, 109)
+    assert (len(LIBRARY), len(CLI)) == (696, 109)
 
 
 # ---- what the command line accepts, and how a failed run ends ----------------------------------
