@@ -213,6 +213,23 @@ def reversal_seeds() -> list[str]:
     return out
 
 
+def forward_speed() -> list[str]:
+    """Our inference forward against a nanochat-style network of the same width (issue 17)."""
+    d = _load("forward_speed_cpu")
+    if d is None:
+        return []
+    out = [f"### Inference forward against a nanochat-style network ({_where(d)}, {d['threads']} threads)",
+           f"`python -m benchmarks.forward_speed`: batch {d['batch']} x {d['seq_len']} positions, d_model "
+           f"{d['d_model']}, {d['n_layers']} layers, {d['n_heads']} heads; the median of {d['repeats']} "
+           "rounds that call each network in turn (spread: the range over rounds). The variants of ours "
+           "only look for where time goes.", "",
+           "| network | parameters | ms per call | spread | ratio to ours |", "|---|---|---|---|---|"]
+    for r in d["rows"]:
+        out.append(f"| {r['network']} | {r['params']:,} | {r['ms_per_call']:.1f} | {r['spread_ms']:.0f} ms | "
+                   f"{r['ratio_to_ours']:.2f} |")
+    return out
+
+
 def own_facts() -> list[str]:
     d = _load("reversal_own_facts_seed0")
     if d is None:
@@ -239,7 +256,7 @@ def own_facts() -> list[str]:
 
 
 def markdown() -> str:
-    parts = [reversal_seeds(), throughput(), sampling(), likelihood(), shakespeare_sample(),
+    parts = [reversal_seeds(), throughput(), forward_speed(), sampling(), likelihood(), shakespeare_sample(),
              likelihood_gap(), tokenizer(), ablations(), own_facts()]
     return "\n\n".join("\n".join(p) for p in parts if p).replace("\n\n\n", "\n\n") + "\n"
 
