@@ -9,6 +9,7 @@ point every 250) on ``--baseline-seeds``, so that the two wall times share a mac
 Writes ``benchmarks/results/reversal_seeds_people.json`` (or ``--name``).
 
     python -m benchmarks.reversal_seeds [--seeds 0 1 2 3 4] [--baseline-seeds 0] [--quick]
+    python -m benchmarks.reversal_seeds --stop-patience 1 --baseline-seeds --name reversal_seeds_patience1
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ def one_run(config: ReversalConfig, recipe: str) -> dict:
             "ar_forward": acc["ar"]["forward"], "ar_reversed": acc["ar"]["reversed"],
             "ar_ranking": acc["ar"]["ranking"], "mdm_steps": r["steps_trained"]["mdm"],
             "ar_steps": r["steps_trained"]["ar"], "wall_s": time.perf_counter() - t0,
-            "test_facts": r["n_test_facts"], "load_avg_1min": os.getloadavg()[0]}
+            "test_facts": r["n_test_facts"], "load_avg_1min": os.getloadavg()[0],
+            # the accuracy curves: from a run's curve one can read where any other stop rule on the
+            # forward answers would have stopped it (training does not depend on when it stops)
+            "curves": r["curves"]}
 
 
 def main(argv=None):
@@ -50,10 +54,13 @@ def main(argv=None):
     ap.add_argument("--out", default=None, help="folder for the JSON (default benchmarks/results)")
     ap.add_argument("--stop-forward", type=float, default=None,
                     help="the default recipe's early-stop level (default: ReversalConfig's)")
+    ap.add_argument("--stop-patience", type=int, default=None,
+                    help="evaluations in a row past --stop-forward (default: ReversalConfig's)")
     ap.add_argument("--name", default=None,
                     help="the JSON's name (default reversal_seeds_<task>, or _quick)")
     args = ap.parse_args(argv)
-    default = {} if args.stop_forward is None else {"stop_forward": args.stop_forward}
+    default = {k: v for k, v in (("stop_forward", args.stop_forward), ("stop_patience", args.stop_patience))
+               if v is not None}
     plan = [("default", s, default) for s in args.seeds] + [("baseline", s, BASELINE)
                                                        for s in args.baseline_seeds]
     rows = []
@@ -64,12 +71,12 @@ def main(argv=None):
             config.n_facts, config.steps, config.eval_every = 30, 10, 5
             config.d_model, config.n_layers = 32, 1
         rows.append(one_run(config, recipe))
-        print_table(rows[-1:], list(rows[-1]))
+        print_table(rows[-1:], columns := [k for k in rows[-1] if k != "curves"])
     print()
-    print_table(rows, list(rows[0]))
+    print_table(rows, columns)
     write_json(args.name or (f"reversal_seeds_{args.task}" if not args.quick else "reversal_seeds_quick"),
                {"task": args.task, "device": str(args.device), "cuda": torch.cuda.is_available(),
-                "threads": torch.get_num_threads(), "baseline_recipe": BASELINE,
+                "threads": torch.get_num_threads(), "baseline_recipe": BASELINE, "default_changes": default,
                 "rows": rows}, args.out)
     return rows
 
