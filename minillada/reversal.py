@@ -5,8 +5,8 @@ ever predicts tokens from their left context, so the fact is stored in one direc
 diffusion model is trained to predict *any* masked subset from the rest, the left entity from the
 right one included, so the same fact can be recalled in both directions.
 
-We show it with two models built from the same code, size, data, steps and optimizer, one trained
-as a masked diffusion model (MDM) and one as an autoregressive model (AR, ``causal=True``), on
+We show it with two models built from the same code, size, data, optimizer and stopping rule, one
+trained as a masked diffusion model (MDM) and one as an autoregressive model (AR, ``causal=True``), on
 made-up facts ("<first> <last> is <adjective> <noun> .", or two-line couplets). Some facts are
 also written the other way round, so the reversed template is known; the test asks the reversed
 question about the facts seen *only* forward. The facts and their sentences come from

@@ -6,7 +6,7 @@ them from our training set:
 * **people**: "<first> <last> is <adjective> <noun> ." A part of the people (the *paired* facts)
   is also written the other way round, "<adjective> <noun> is called <first> <last> .", so that
   the reversed template itself is known. The test facts are seen only forward.
-* **couplets**: "<line 1> / <line 2> ." and, for paired couplets, "<line 2> after <line 1> ."
+* **couplets**: "<line 1> / <line 2> ." and, for paired couplets, "<line 2> follows <line 1> ."
 
 :func:`make_task` draws the facts and splits them into paired and forward-only ones;
 :func:`build_data` turns the training sentences into a word tokenizer and padded rows. The
