@@ -36,14 +36,6 @@ import re
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-def _switch(value, name: str) -> bool:
-    """``value`` if it is a bool; a ValueError for "yes", 1 or None (``checks.flag`` without torch:
-    this module needs only the standard library)."""
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return value
-
-
 SPECIAL_TOKENS = ("[PAD]", "[MASK]", "[BOS]", "[EOS]")
 PAD_ID, MASK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 FORMAT_VERSION = 1
@@ -59,6 +51,14 @@ MAX_TOTAL_TOKEN_BYTES = 64 << 20   # the bytes of all BPE tokens together
 # Splits text into runs of special-token strings and ordinary text, e.g.
 # "[MASK] is a pilot" -> ["", "[MASK]", " is a pilot"] (re.split keeps the captured group).
 _SPECIAL_SPLIT = re.compile("(" + "|".join(re.escape(s) for s in SPECIAL_TOKENS) + ")")
+
+
+def _switch(value, name: str) -> bool:
+    """``value`` if it is a bool; a ValueError for "yes", 1 or None (``checks.flag`` without torch:
+    this module needs only the standard library)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
 
 
 class Tokenizer(ABC):
