@@ -34,19 +34,21 @@ def spin():
 
 
 def solved_copy(where: Path) -> Path:
-    """A copy of exercises/ in which every student.py imports the library's solutions."""
+    """A copy of exercises/ and a workspace whose every student.py imports the library's solutions."""
     shutil.copytree(ROOT / "exercises", where / "exercises",
                     ignore=shutil.ignore_patterns("__pycache__", "results*.json"))
     for folder, (_, _, steps) in CHAPTERS.items():
         lines = [f"from {module} import {name}  # noqa: F401" for _, module, name, _ in steps]
-        (where / "exercises" / folder / "student.py").write_text("\n".join(lines) + "\n")
+        (where / "workspace" / folder).mkdir(parents=True, exist_ok=True)
+        (where / "workspace" / folder / "student.py").write_text("\n".join(lines) + "\n")
     return where
 
 
 def grade(cwd: Path, *args) -> tuple[dict, float, int]:
     out = cwd / "results.json"
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "exercises.grade", "--out", str(out), *args],
+    proc = subprocess.run([sys.executable, "-m", "exercises.grade", "--out", str(out),
+                           "--workspace", str(cwd / "workspace"), *args],
                           cwd=cwd, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     if not out.exists():
@@ -68,7 +70,7 @@ def main(argv=None):
         shutil.copytree(ROOT / "exercises", stubs / "exercises",
                         ignore=shutil.ignore_patterns("__pycache__", "results*.json"))
         ref, ref_s, _ = grade(stubs, "--impl", "reference")
-        stub, stub_s, _ = grade(stubs)
+        stub, stub_s, _ = grade(stubs, "--workspace", str(stubs / "exercises"))     # the templates
         record["idle"] = {"reference_seconds": round(ref_s, 1), "reference_score": ref["score"],
                           "stubs_seconds": round(stub_s, 1), "stubs_score": stub["score"],
                           "max_score": ref["max_score"]}

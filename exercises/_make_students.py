@@ -5,8 +5,9 @@ the library (for maintainers).
 
 Each stub keeps the library's decorators, signature and docstring, and its body raises
 ``NotImplementedError("Exercise N.M: <hint>")``. For a class, ``__init__`` is given (so parameter
-names match the library's) and ``forward`` is the exercise. Rerunning overwrites the stubs: a
-learner's work lives in their own copy.
+names match the library's) and ``forward`` is the exercise. Rerunning rewrites these tracked
+templates only: a learner works in a workspace of their own (``python -m exercises start``), which
+no generator touches.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def _stub_class(cls, message: str) -> str:
 def student_source(folder: str) -> str:
     number, title, steps = CHAPTERS[folder]
     parts = [f'"""Exercises of chapter {number}: {title}. Your file: fill in every stub.\n\n'
-             f"Read GUIDE.md first. Run the tests of one step with\n\n"
+             f"Read GUIDE.md first (and the practice notebook beside it). Run the tests of one step with\n\n"
              f"    pytest exercises/{folder} -m ex{number}_1\n\n"
              f"and your score with ``python -m exercises.grade``. The reference solutions are the\n"
              f"library's own functions (named in each error message's module below); the tests also\n"
@@ -169,11 +170,19 @@ def guide_source(folder: str) -> str:
     handout (``_handouts.py``), hint and test command."""
     number, title, steps = CHAPTERS[folder]
     out = [f"# Chapter {number} exercises: {title}", "", textwrap.fill(INTROS[folder], 100), "",
-           "How to work: write your code in `student.py` (each stub says which exercise it is), "
-           "then run the step's tests; `python -m exercises.grade --chapter "
-           f"{folder}` scores the chapter. Read the notebook `notebooks/{folder[:2]}_*.ipynb` "
-           "first: it derives every function below, writes it from scratch with a worked example "
-           "and checks it against the library.", ""]
+           "How to work, in this order:", "",
+           "1. Make your workspace once, from the project's folder: `python -m exercises start` "
+           "(it copies this guide, the stubs and the practice notebooks into `workspace/`, which "
+           "nothing in the project overwrites).",
+           f"2. Work through the practice notebook `workspace/{folder}/{folder}.ipynb`: it derives "
+           "every function below, and at each *your turn* cell you write that function in "
+           f"`workspace/{folder}/student.py` (each stub says which exercise it is). The check "
+           "under the cell compares yours with the library's, and the chapter's experiments then "
+           "run on your code.",
+           f"3. Run a step's tests (`pytest exercises/{folder} -m ex{number}_1`) and score the "
+           f"chapter (`python -m exercises.grade --chapter {folder}`).",
+           f"4. Then read the lesson edition, `notebooks/{folder}.ipynb`: it is the answer key, "
+           "with every function written out and the questions' worked answers.", ""]
     for step, module, name, hint in steps:
         obj = getattr(importlib.import_module(module), name)
         kind = "class" if inspect.isclass(obj) else "function"

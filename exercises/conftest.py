@@ -1,6 +1,7 @@
 """pytest plumbing for the exercises: ``--impl``, the ``ex`` and ``got`` fixtures, step markers.
 
-    pytest exercises                       # your stubs (exercises/*/student.py)
+    pytest exercises                       # your workspace (python -m exercises start made it)
+    pytest exercises --workspace DIR       # another workspace
     pytest exercises --impl=reference      # the library's solutions: every test passes
     pytest exercises -m ex3_2              # the tests of one step
 
@@ -16,6 +17,7 @@ import pytest
 from exercises._checks import roundtrip, run_probe
 from exercises._impl import IMPLS, load
 from exercises._spec import CHAPTERS
+from exercises.workspace import WorkspaceError
 
 # the stubs' doctests are the library's examples: they would only repeat NotImplementedError
 collect_ignore_glob = ["*/student.py", "_make_students.py"]
@@ -24,6 +26,9 @@ collect_ignore_glob = ["*/student.py", "_make_students.py"]
 def pytest_addoption(parser):
     parser.addoption("--impl", choices=IMPLS, default="student",
                      help="test the learner's student.py files (default) or the library")
+    parser.addoption("--workspace", default=None,
+                     help="the workspace whose student.py files are tested (default: ./workspace "
+                          "under the project, or $MINILLADA_WORKSPACE)")
     parser.addoption("--ex-timeout", type=float, default=60.0,
                      help="seconds a probe may run before its test fails (pytest runs only; "
                           "the grader enforces its own limits from outside)")
@@ -38,7 +43,11 @@ def pytest_configure(config):
 @pytest.fixture(scope="module")
 def ex(request):
     """The chapter's implementation under test: ``ex.merge``, ``ex.RMSNorm``, ..."""
-    return load(request.path.parent, request.config.getoption("impl"))
+    impl, workspace = request.config.getoption("impl"), request.config.getoption("workspace")
+    try:
+        return load(request.path.parent, impl, workspace)
+    except WorkspaceError as e:
+        pytest.exit(f"exercises: {e}", returncode=4)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The grader: score every exercise check, print a table per chapter, write results.json.
 
-    python -m exercises.grade                        # grade your student.py files
+    python -m exercises.grade                        # grade your workspace (./workspace)
+    python -m exercises.grade --workspace DIR        # or another one
     python -m exercises.grade --chapter 03_masking   # one chapter
     python -m exercises.grade --impl reference       # the library: full marks
 
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._spec import CHAPTERS
+from .workspace import WorkspaceError, default, student_file
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -62,9 +64,10 @@ class ChapterRun:
 class _Child:
     """One child process (in its own process group) and the pipe it reports on."""
 
-    def __init__(self, folder: str, impl: str, workdir: str, memory_gb: float):
+    def __init__(self, folder: str, impl: str, workdir: str, memory_gb: float, workspace=None):
         read_fd, write_fd = os.pipe()
         env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
+               "MINILLADA_WORKSPACE": str(workspace or default()),
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self.log_path = Path(workdir) / f"{folder}-{impl}-{time.monotonic_ns()}.log"
         self.log = open(self.log_path, "wb")
@@ -140,13 +143,13 @@ class _Child:
 
 
 def run_chapter(folder: str, impl: str, check_ids: list[str], limits: dict, import_limit: float,
-                workdir: str, memory_gb: float = 4.0) -> ChapterRun:
+                workdir: str, memory_gb: float = 4.0, workspace=None) -> ChapterRun:
     """Run the probes ``check_ids`` of one chapter in child processes, each under ``limits[id]``
     seconds; a child that hangs, dies or exits is replaced by a fresh one for the next check."""
     run, child = ChapterRun(), None
     for check_id in check_ids:
         if child is None:
-            child = _Child(folder, impl, workdir, memory_gb)
+            child = _Child(folder, impl, workdir, memory_gb, workspace)
             hello = child.receive(import_limit)
             problem = None
             if hello == "timeout":
@@ -248,15 +251,23 @@ def judge(folders: list[str], outcomes: dict) -> dict:
 
 
 def grade(impl: str = "student", chapters=None, floor: float = 10.0, factor: float = 20.0,
-          memory_gb: float = 4.0, out=None, verbose: bool = True) -> dict:
-    """Grade ``impl`` and return {"impl", "steps": [...], "score", "max_score", ...}; writes
-    ``out`` (atomically) when given. Raises GradingError when no honest score can be given."""
+          memory_gb: float = 4.0, out=None, verbose: bool = True, workspace=None) -> dict:
+    """Grade ``impl`` (the student files of ``workspace``, default :func:`workspace.default`)
+    and return {"impl", "steps": [...], "score", "max_score", ...}; writes ``out`` (atomically)
+    when given. Raises GradingError when no honest score can be given."""
     from ._manifest import CHECKS, modified_test_files
 
     chapters = list(chapters or CHAPTERS)
     for c in chapters:
         if c not in CHAPTERS:
             raise GradingError(f"unknown chapter {c!r}; choose from {list(CHAPTERS)}")
+    workspace = Path(workspace or default()).resolve()
+    if impl == "student":
+        for folder in chapters:
+            try:
+                student_file(workspace, folder)
+            except WorkspaceError as e:
+                raise GradingError(str(e)) from None
     if out is not None and Path(out).exists():
         Path(out).unlink()                  # a stale or planted file never outlives this run
     t_start = time.monotonic()
@@ -278,7 +289,8 @@ def grade(impl: str = "student", chapters=None, floor: float = 10.0, factor: flo
             reference_seconds[folder] = sum(ref.seconds.values()) + (ref.import_seconds or 0.0)
             import_limit = max(3 * floor, 5 * (ref.import_seconds or 0.0))
             run = ref if impl == "reference" else run_chapter(folder, impl, ids, limits,
-                                                              import_limit, workdir, memory_gb)
+                                                              import_limit, workdir, memory_gb,
+                                                              workspace)
             outcomes.update({(folder, cid): o for cid, o in run.outcomes.items()
                              if "missing" not in o})
     verdicts = judge(chapters, outcomes)
@@ -301,7 +313,8 @@ def grade(impl: str = "student", chapters=None, floor: float = 10.0, factor: flo
                           "max_score": sum(c["points"] for c in checks),
                           "failures": [f"{c['check']}: {c['message']}" for c in checks
                                        if not c["passed"]]})
-    result = {"impl": impl, "steps": steps, "score": sum(s["score"] for s in steps),
+    result = {"impl": impl, "workspace": str(workspace) if impl == "student" else None,
+              "steps": steps, "score": sum(s["score"] for s in steps),
               "max_score": sum(s["max_score"] for s in steps),
               "tests_modified": modified, "graded": not modified,
               "seconds": round(time.monotonic() - t_start, 1),
@@ -345,6 +358,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--impl", choices=["student", "reference"], default="student")
     ap.add_argument("--chapter", action="append", help="a chapter folder, e.g. 03_masking")
+    ap.add_argument("--workspace", default=None,
+                    help="the workspace to grade (default: ./workspace under the project, or "
+                         "$MINILLADA_WORKSPACE; python -m exercises start makes one)")
     ap.add_argument("--floor", type=float, default=10.0,
                     help="the smallest time limit of a check, in seconds (default 10)")
     ap.add_argument("--factor", type=float, default=20.0,
@@ -356,7 +372,8 @@ def main(argv=None) -> int:
     try:
         if args.floor <= 0 or args.factor <= 0:
             raise GradingError("--floor and --factor must be positive")
-        result = grade(args.impl, args.chapter, args.floor, args.factor, args.memory_gb, args.out)
+        result = grade(args.impl, args.chapter, args.floor, args.factor, args.memory_gb, args.out,
+                       workspace=args.workspace)
     except GradingError as e:
         print(f"exercises.grade: not graded: {e}", file=sys.stderr)
         return 2

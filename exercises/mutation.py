@@ -135,8 +135,9 @@ def run_one(m: Mutant, timeout: float = 300.0) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(HERE, Path(tmp) / "exercises",
                         ignore=shutil.ignore_patterns("__pycache__", "results*.json"))
-        (Path(tmp) / "exercises" / m.folder / "student.py").write_text(student_source(m))
-        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        (Path(tmp) / "workspace" / m.folder).mkdir(parents=True)
+        (Path(tmp) / "workspace" / m.folder / "student.py").write_text(student_source(m))
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "MINILLADA_WORKSPACE": str(Path(tmp) / "workspace")}
         t0 = time.perf_counter()
         try:
             proc = subprocess.run([sys.executable, "-m", "pytest", f"exercises/{m.folder}", "-m",

@@ -2,8 +2,8 @@
 why each point was lost, writes results.json that matches its table, and exits non-zero when it
 could not grade.
 
-Each case writes a chapter-1 ``student.py`` (3 steps, 6 checks, the fastest chapter) into a scratch
-copy of ``exercises/`` and runs ``python -m exercises.grade`` there in a child process.
+Each case writes a chapter-1 ``student.py`` (3 steps, 6 checks, the fastest chapter) into the
+workspace of a scratch copy of ``exercises/`` and runs ``python -m exercises.grade`` there in a child process.
 """
 
 import json
@@ -42,10 +42,12 @@ def grade(tmp_path, source, *extra, chapter="01_tokenizer"):
     if not root.exists():
         shutil.copytree(ROOT / "exercises", root / "exercises",
                         ignore=shutil.ignore_patterns("__pycache__", "results*.json"))
-    (root / "exercises" / "01_tokenizer" / "student.py").write_text(source)
+    (root / "workspace" / "01_tokenizer").mkdir(parents=True, exist_ok=True)
+    (root / "workspace" / "01_tokenizer" / "student.py").write_text(source)
     out = root / "results.json"
     proc = subprocess.run([sys.executable, "-m", "exercises.grade", "--chapter", chapter,
-                           "--floor", "3", "--out", str(out), *extra],
+                           "--floor", "3", "--out", str(out), "--workspace",
+                           str(root / "workspace"), *extra],
                           cwd=root, capture_output=True, text=True, timeout=600)
     result = json.loads(out.read_text()) if out.exists() else None
     return proc.returncode, proc.stdout + proc.stderr, result

@@ -1,6 +1,6 @@
 """Exercises of chapter 1: Byte-level BPE. Your file: fill in every stub.
 
-Read GUIDE.md first. Run the tests of one step with
+Read GUIDE.md first (and the practice notebook beside it). Run the tests of one step with
 
     pytest exercises/01_tokenizer -m ex1_1
 
