@@ -177,7 +177,7 @@ def practice_notebook(path: Path) -> dict:
         cells.append(cell)
     missing = [name for _, _, name, _ in steps if name not in seen]
     if missing:
-        raise EditionError(f"{path.name}: no solution region for {missing}")
+        raise EditionError(f"no solution region for {missing}")
     lesson = f"notebooks/{path.name}"
     workspace = f"{folder or path.stem}/student.py"
     note = (f"> **Practice edition** of chapter {number}, generated from the lesson edition "
@@ -213,15 +213,17 @@ def dumps(nb: dict) -> str:
 
 def main(argv=None) -> int:
     PRACTICE.mkdir(exist_ok=True)
+    failed = 0
     for path in lessons():
         try:
             text = dumps(practice_notebook(path))
         except EditionError as e:
-            print(f"{path.name}: {e}", file=sys.stderr)
-            return 1
+            print(f"{path.name}: not written: {e}", file=sys.stderr)
+            failed += 1
+            continue
         (PRACTICE / path.name).write_text(text)
         print(f"wrote {(PRACTICE / path.name).relative_to(ROOT)}")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ No chapter teaches this module; the notebooks use it.
   ``AssertionError``.
 - :func:`figure_dir` is where a notebook's full mode saves its figures: a ``runs/`` folder beside
   the notebook (ignored by git), or the project's ``docs/`` when a maintainer sets
-  ``MINILLADA_DOCS=1``.
+  ``MINILLADA_DOCS=1``; :func:`results_dir` the project's recorded benchmark results, which a
+  notebook quotes wherever it is opened (the lesson in ``notebooks/``, the practice edition in a
+  workspace).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["yours", "is_stub", "check_cases", "same", "close", "figure_dir"]
+__all__ = ["yours", "is_stub", "check_cases", "same", "close", "figure_dir", "results_dir"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,8 +232,21 @@ def figure_dir(chapter: str) -> Path:
     ``runs/figures/<chapter>`` under the current folder, which git ignores. A learner's run never
     writes into a tracked file."""
     if os.environ.get("MINILLADA_DOCS") == "1":
-        folder = Path(__file__).resolve().parent.parent / "docs"
+        folder = PROJECT / "docs"
     else:
         folder = Path("runs") / "figures" / chapter
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def results_dir() -> Path:
+    """The project's recorded benchmark results (``benchmarks/results``), found from the installed
+    package (the course runs from a checkout: ``pip install -e .``), not from the notebook's folder."""
+    folder = PROJECT / "benchmarks" / "results"
+    if not folder.is_dir():
+        raise ValueError(f"no {folder}: the notebooks quote the project's recorded benchmarks, so "
+                         f"they run from a checkout of minillada installed with pip install -e .")
     return folder

@@ -1,10 +1,12 @@
-"""The chapter notebooks: lessons that are committed clean, teach every exercise function, answer
-their own questions, and run top to bottom in fast mode, asserting their own claims as they go.
+"""The chapter notebooks' lesson edition: committed executed (a reader without a kernel sees every
+figure and number), teaching every exercise function, answering its own questions, and running top
+to bottom in fast mode, asserting its own claims as it goes.
 
-The ``.ipynb`` files are the single source (see ``notebooks/README.md``): an instructor edits one in
-Jupyter, clears the outputs and commits it. The rule for outputs: notebooks are committed clean (no
-outputs, no execution counts); the headline figures are PNGs in docs/, which full mode writes and
-the README shows."""
+The lesson ``.ipynb`` files are the single source (see ``notebooks/README.md``): an instructor edits
+one in Jupyter and runs ``python -m exercises._execute_lessons NAME``, which executes it in full mode
+and records the hash of the code it ran; ``tests/test_editions.py`` holds the practice edition made
+from it.
+"""
 
 import json
 import re
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from exercises._execute_lessons import code_hash
 from exercises._spec import CHAPTERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,18 +50,39 @@ def test_the_notebooks_are_the_single_source():
     assert not list((ROOT / "notebooks").glob("*.py"))
 
 
+def test_chapters_have_one_name():
+    """A lesson, its practice edition and its exercise folder share one name."""
+    names = {p.stem for p in NOTEBOOKS}
+    assert set(CHAPTERS) <= names, set(CHAPTERS) - names
+
+
+FIGURE_CALLS = re.compile(r"plt\.(show|subplots|figure)\(|(?<!def )\bplot_\w+\(|display\(Image\(")
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_is_committed_clean_and_valid(path):
+def test_lesson_is_committed_executed_from_todays_sources(path):
+    """Every code cell ran, in order, without an error; each cell that draws shows its figure as
+    an image; and the outputs belong to today's code (the hash recorded when it was executed)."""
     nbformat = pytest.importorskip("nbformat")
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)                                # cell ids included (nbformat >= 4.5)
     assert nb.metadata.kernelspec.name == "python3"
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, \
-                f"{path.name} has outputs: clear them before committing (Jupyter: Edit > Clear Outputs)"
     ids = [cell.id for cell in nb.cells]
     assert len(set(ids)) == len(ids)
+    executed = nb.metadata.get("minillada", {}).get("executed")
+    hint = f"run: python -m exercises._execute_lessons {path.stem}"
+    assert executed and executed["mode"] == "full", f"{path.name} is not executed in full mode: {hint}"
+    assert executed["code_sha256"] == code_hash(nb), \
+        f"{path.name}: its outputs are from an older version of its code cells: {hint}"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), \
+        f"{path.name}: the cells did not run once each, top to bottom: {hint}"
+    for cell in code:
+        assert not [o for o in cell.outputs if o.output_type == "error"], (path.name, cell.id)
+        if FIGURE_CALLS.search(cell.source):
+            images = [o for o in cell.outputs if o.output_type in ("display_data", "execute_result")
+                      and ({"image/png", "image/gif"} & set(o.get("data", {})))]
+            assert images, f"{path.name}, cell {cell.id} draws a figure but shows no image"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
