@@ -164,6 +164,13 @@ _RAW = {
         - returns the same shape: compute in float32 (`x.float()`), convert back with
           `.type_as(x)`, then multiply by `self.weight`. The result has x's dtype when the weight
           has it too (a bf16 module on bf16 input stays bf16).
+        - the check "a float16 input must not overflow" converts the module too
+          (`norm.to(torch.float16)` on a float16 x of size ~300): the squares are taken in float32,
+          where $300^2$ is harmless, and only the normalised values (of size ~1) are rounded back
+          to float16 by `.type_as(x)`; times the float16 weight the result is float16.
+        - a float32 module on a float16 input (no check asks for it): the library computes in
+          float32 as always, `.type_as(x)` rounds to float16, and float16 times the float32 weight
+          promotes to a **float32** result. Follow the recipe and you get the same.
         """,
         example=r"""
         >>> import torch
@@ -208,6 +215,11 @@ _RAW = {
         - `head_dim` = D, even.
         - returns two float32 tensors of shape (max_seq_len, head_dim // 2): entry `[p, j]` is
           $\cos$ (resp. $\sin$) of $p\,\theta^{-2j/D}$. Order: `cos` first.
+        - precision: the library computes the frequencies and the angles in float32
+          (`torch.arange(..., dtype=torch.float32)`; `theta ** tensor` stays float32). Computing
+          them in float64 and converting the tables with `.float()` passes the checks as well
+          (they allow 1e-6 against the library over 10 positions, 1e-5 over 64); returning float64
+          tables does not (the dtype is checked).
         """,
         example=r"""
         >>> from minillada.model import rope_cache
@@ -248,6 +260,10 @@ _RAW = {
         - `x`: float (..., T, D), for example (B, H, T, D), any float dtype; D even.
         - `cos`, `sin`: float32 (T, D/2) from `rope_cache` (its first T rows); they broadcast over
           the leading dims.
+        - the caller slices a longer table, not `apply_rope`: the model passes
+          `rope_cos[start:start + T]`, and the checks pass tables of exactly T rows (`rope_cache(12,
+          8)` for T = 12). Given a longer table the library's `apply_rope` fails with a
+          broadcasting RuntimeError; slicing inside as well would do no harm, but is not needed.
         - returns the rotated x: same shape and dtype as x (compute in float32, then `.type_as(x)`).
         """,
         example=r"""
@@ -368,7 +384,8 @@ _RAW = {
     # ---- Chapter 3: the forward process and the loss -------------------------------------------
     "3.1": dict(
         why=r"""
-        LLaDA's forward process (Eq. 7, discrete form) masks each token independently. Row $b$ has
+        LLaDA's forward process masks each token independently (Eq. 7) with probability $t$, the
+        linear schedule (Eq. 8). Row $b$ has
         one noise level $t_b \sim U(0, 1)$ (or the given `t`) and masks each position with
         probability
         $$p_b = (1 - \epsilon)\, t_b + \epsilon ,$$
@@ -383,7 +400,12 @@ _RAW = {
         -> (xt, masked, p_mask)`
 
         - `x0`: LongTensor (B, T); `mask_id`: int.
-        - `t`: None (draw one $t_b$ per row), a float, or a (B,) tensor, in [0, 1].
+        - `t`: None (draw one $t_b$ per row), a float, or a (B,) tensor, in [0, 1]. A given `t` is
+          flattened (a (B, 1) tensor is fine) and must hold 1 or B numbers. Convert it to float32
+          before use, as the library does (`checks.noise_level`): $(1 - \epsilon)t + \epsilon$ is
+          then computed in float32, and `p_mask` is float32 for a float64 `t` too. The checks
+          compare `p_mask` with float32 values, and `torch.allclose` refuses a float64 tensor
+          there.
         - `eps`: float in [0, 1). `prompt_lengths`: None, or B ints in 0..T.
         - `generator`: a `torch.Generator` or None; draw every random number from it, in this
           order: `t` (B,) when it is None, then the uniforms (B, T), both with
@@ -408,14 +430,21 @@ _RAW = {
         the row draws t = 0.4963, so p = 0.999 x 0.4963 + 0.001 = 0.4968.
         """,
         errors=r"""
+        Each a `ValueError`; the checks ask for the class, not the wording.
+
         - `x0` is not a 2-D `torch.long` tensor (`token_ids` raises it).
-        - `eps` outside [0, 1).
-        - a given `t` outside [0, 1].
-        - `prompt_lengths` with a number of entries other than B, or a length < 0 or > T (raised by
-          `prompt_mask`).
+        - `eps` outside [0, 1) (1 itself is refused).
+        - a given `t` outside [0, 1], or with a number of values other than 1 or B. The library
+          says `t must lie in [0, 1], got [1.5]` and `t must be one number or one per row: 4 for
+          this batch, got 3`.
+        - (not graded in this step) `prompt_lengths` with a number of entries other than B, or a
+          length < 0 or > T: `prompt_mask` raises it, and this step's checks run with the
+          library's `prompt_mask`, so step 3.2 grades it.
         """,
         helpers=r"""
         - `token_ids(x0)` (from `minillada.checks`): returns None, or raises the ValueError above.
+          The checks of `eps` and `t` are yours to write (`if not 0 <= eps < 1: raise
+          ValueError(...)`).
         - `rng.rand(*shape, device=None, generator=None, dtype=torch.float32)`: uniforms in [0, 1)
           drawn on the generator's device and moved to `device`; `rng.rand(2, generator=g)` is a
           (2,) tensor.
@@ -444,7 +473,10 @@ _RAW = {
         `prompt_mask(prompt_lengths, shape, device) -> BoolTensor (B, T)`
 
         - `prompt_lengths`: B ints (a list, tuple or LongTensor (B,)); `shape`: `(B, T)`;
-          `device`: a str or `torch.device` for the result.
+          `device`: a str or `torch.device` for the result. For B = 1 a bare int is one length
+          too (the check gives `prompt_mask(2, (1, 4), "cpu")`); flatten the lengths
+          (`.reshape(-1)`) and it comes for free. A bare int is never broadcast: for B > 1 it is
+          one length for B rows, a ValueError.
         - True at positions $j <$ `prompt_lengths[b]`. A length 0 gives an all-False row, a
           length T an all-True one.
         """,
@@ -452,15 +484,21 @@ _RAW = {
         >>> from minillada.masking import prompt_mask
         >>> prompt_mask([1, 3, 0], (3, 4), "cpu").int().tolist()
         [[1, 0, 0, 0], [1, 1, 1, 0], [0, 0, 0, 0]]
+        >>> prompt_mask(2, (1, 4), "cpu").int().tolist()
+        [[1, 1, 0, 0]]
         >>> prompt_mask([5], (1, 4), "cpu")
         Traceback (most recent call last):
         ...
         ValueError: prompt_lengths must lie in 0..4 (the sequence length), got [5]
 
-        Row 2 has a prompt of 3 tokens: positions 0, 1, 2. A prompt of 5 does not fit in 4.
+        Row 2 has a prompt of 3 tokens: positions 0, 1, 2. A bare int is the one length of a
+        batch of one row. A prompt of 5 does not fit in 4.
         """,
         errors=r"""
-        - the number of lengths is not B (e.g. 2 lengths for 3 rows);
+        Each a `ValueError`; the checks ask for the class, not the wording.
+
+        - the number of lengths is not B (e.g. 2 lengths for 3 rows). The library says
+          `prompt_lengths has 2 entries for a batch of 3 rows`.
         - a length < 0 or > T (T itself is allowed).
         """,
         helpers=r"""
@@ -495,6 +533,12 @@ _RAW = {
           with $0 \le P_b < T$ (SFT).
         - `eps`, `generator`: passed on to `forward_process`, called exactly once; it draws all
           the randomness.
+        - how to call it: by its name in this file, once, as `xt, masked, p_mask =
+          forward_process(x0, mask_id, eps=eps, prompt_lengths=prompt_lengths,
+          generator=generator)`, with the resolved int `mask_id`, and then use what it returns.
+          The checks swap the name `forward_process` in your module for a stand-in with the same
+          signature that returns fixed masks and notes its arguments: masking inline, calling it
+          under another name (`masking.forward_process`) or calling it twice fails them.
         - `mask_id`: None means `model.config.mask_id` (`resolve_mask_id`).
         - `attention_mask`: None, or (B, T) passed as `model(xt, attention_mask=attention_mask)`;
           without it call `model(xt)`.
@@ -524,11 +568,19 @@ _RAW = {
         divided by its answer length 6 - 2 = 4.
         """,
         errors=r"""
-        - `mask_id` is None and the model has no `config.mask_id` (`resolve_mask_id` raises it).
-        - `prompt_lengths` with a number of entries other than B, a length < 0, or a length
-          $\ge T$ (every row needs at least one answer token; note that `prompt_mask` accepts T,
-          so this last check is yours to write).
-        - the errors of `forward_process` (`x0` not a (B, T) long tensor, `eps` outside [0, 1)).
+        Each a `ValueError`; the checks ask for the class, not the wording.
+
+        - `mask_id` is None and the model has no `config.mask_id` (`resolve_mask_id` raises it;
+          reading `model.config.mask_id` yourself gives an AttributeError instead).
+        - a prompt length $\ge T$: every row needs at least one answer token. `prompt_mask`
+          accepts T, and the checks' stand-in `forward_process` raises nothing, so this check is
+          yours to write.
+        - (not graded in this step) `prompt_lengths` with a number of entries other than B, or a
+          length < 0: `forward_process` raises it (through `prompt_mask`) when you pass
+          `prompt_lengths` on, and the checks replace `forward_process`; steps 3.1 and 3.2 grade
+          it.
+        - (not graded in this step) the errors of `forward_process` (`x0` not a (B, T) long
+          tensor, `eps` outside [0, 1)): yours come from your step 3.1, which grades them.
         """,
         helpers=r"""
         - `resolve_mask_id(model, mask_id)`: `mask_id` as an int if given, else
@@ -557,6 +609,10 @@ _RAW = {
         with the smallest scores. The rank of each position is `argsort(argsort(scores))`, so
         $\text{masked}_{b,i} = [\,\mathrm{rank}_{b,i} < l_b\,]$. The order of i.i.d. uniforms is a
         uniformly random permutation, so the set of the $l_b$ smallest is a uniform subset.
+        Any argsort will do, stable or not: argsort of argsort gives distinct ranks even for tied
+        scores, so exactly $l_b$ positions are masked; the prompt's scores tie at 2 but rank after
+        every answer position, and a tie between two uniforms is rare and only decides which of
+        the two is taken. (No check compares your masks with the library's for a seed.)
         """,
         signature=r"""
         `mask_exactly(x0, num_masked, mask_id, prompt_lengths=None, generator=None)
@@ -589,10 +645,14 @@ _RAW = {
         after the 2-token prompt.
         """,
         errors=r"""
+        Each a `ValueError`; the checks ask for the class, not the wording.
+
         - `x0` is not a 2-D `torch.long` tensor (`token_ids`).
-        - `prompt_lengths` with a number of entries other than B, or a length < 0 or > T
-          (`prompt_mask`).
-        - some $l_b < 0$ or $l_b > T - P_b$ (more masks than answer positions): "cannot mask ...".
+        - some $l_b < 0$ or $l_b > T - P_b$ (more masks than answer positions). The library says
+          `cannot mask [4, 2] positions in rows with [3, 6] positions after the prompt`: the
+          counts, then each row's room $T - P_b$.
+        - (not graded: the library's `prompt_mask`, which the stub imports, raises it for you)
+          `prompt_lengths` with a number of entries other than B, or a length < 0 or > T.
         """,
         helpers=r"""
         - `token_ids(x0)` (from `minillada.checks`): None, or the ValueError above.
@@ -710,12 +770,19 @@ _RAW = {
         are random.
         """,
         errors=r"""
+        Each a `ValueError`; the checks ask for the class, not the wording.
+
         - `estimator` not `"l"` or `"t"`.
-        - `batch_size <= 0`, `mc_num <= 0`, or `mc_num % batch_size != 0`.
+        - `batch_size <= 0`, `mc_num <= 0`, or `mc_num % batch_size != 0`. For the last the
+          library suggests the nearest multiple, `max(1, round(mc_num / batch_size)) *
+          batch_size`, rounded by Python's `round`, which takes halves to the even number:
+          `mc_num=10, batch_size=4` suggests 8 (10 / 4 = 2.5 rounds to 2), 14 suggests 16 (3.5
+          rounds to 4), 2 suggests 4 (never less than one batch).
         - `mask_id` None and no `model.config.mask_id` (`resolve_mask_id`).
-        - from `_pair`: prompt or answer not 1-D, an empty answer, or P + L longer than the model's
-          `max_seq_len`.
-        - `cfg_scale < 0` (raised by `guided_logits`).
+        - (not graded: `_pair`, which the stub imports, raises them for you) prompt or answer not
+          1-D, an empty answer, or P + L longer than the model's `max_seq_len`.
+        - (not graded: the library's `guided_logits`, which the stub imports, raises it for you)
+          `cfg_scale < 0`.
         """,
         helpers=r"""
         - `_pair(model, prompt, answer)`: checks the pair and returns `(seq, P, L)`, seq the joined
@@ -780,9 +847,12 @@ _RAW = {
         $\log 10$, and the sum over $l = 1, 2, 3$ is $3 \log 10$.
         """,
         errors=r"""
+        Each a `ValueError`; the checks ask for the class, not the wording.
+
         - the answer is longer than `MAX_EXACT_ANSWER` = 12 tokens (12 itself is allowed);
-        - from `_pair`: prompt or answer not 1-D, an empty answer, P + L > `max_seq_len`;
-        - `mask_id` None and no `model.config.mask_id`.
+        - `mask_id` None and no `model.config.mask_id` (`resolve_mask_id`);
+        - (not graded: `_pair`, which the stub imports, raises them for you) prompt or answer not
+          1-D, an empty answer, P + L > `max_seq_len`.
         """,
         helpers=r"""
         - `MAX_EXACT_ANSWER` (12): the longest answer allowed.
@@ -804,7 +874,8 @@ _RAW = {
     # ---- Chapter 5: the reverse process --------------------------------------------------------
     "5.1": dict(
         why=r"""
-        The noise schedule is linear (Eq. 7), so going from $t = 1$ to $t = 0$ in $s$ equal steps
+        The noise schedule is linear (LLaDA Eq. 8: each token is masked with probability $t$), so
+        going from $t = 1$ to $t = 0$ in $s$ equal steps
         should reveal the same number of tokens at each step. A row with $n$ masks therefore gets
         $$k_i = \lfloor n / s \rfloor + [\, i < n \bmod s \,], \qquad i = 0, \dots, s-1,$$
         i.e. $n // s$ per step and one more in the first $n \bmod s$ steps; the $k_i$ sum to $n$.
@@ -891,11 +962,16 @@ _RAW = {
         $\hat x_0 = \arg\max$ of `add_gumbel_noise(logits, temperature)` (step 5.2). Score each
         prediction: `"low_confidence"` (Algorithm 5) uses its probability
         $c_i = \mathrm{softmax}(\ell_i)[\hat x_{0,i}]$ from the noise-free logits (with `[MASK]`
-        at $-\infty$, not divided by the temperature); `"random"` (Algorithm 4) a uniform
+        at $-\infty$, not divided by the temperature), computed in float64 as the library does
+        (`logits.double().softmax(dim=-1)`); `"random"` (Algorithm 4) a uniform
         $c_i \sim U(0, 1)$. Off the candidates $c_i = -\infty$. Reveal the `num_transfer[b]`
-        candidates of row b with the highest confidence (ties go to the leftmost position); with
+        candidates of row b with the highest confidence; ties go to the leftmost position, which
+        a stable sort gives: `conf.argsort(dim=1, descending=True, stable=True)`. With
         `threshold`, also every candidate with $c_i \ge$ threshold. Revealed positions take
-        $\hat x_0$; all others keep x.
+        $\hat x_0$; all others keep x. (The checks compare the confidences with a float64
+        softmax within a relative 1e-5, and their random logits hold no tie among the
+        candidates, so neither the float64 nor the stable sort is graded: both are there to
+        agree with the library everywhere.)
         """,
         signature=r"""
         `remask_step(logits, x, candidates, num_transfer, mask_id, temperature=0.0,
@@ -1005,8 +1081,9 @@ _RAW = {
         3. `"cosine"`: $q = (s - W) / \max(1, N - 1 - W)$, clamped to $q \le 1$;
            rate $= \eta_{\min} + (\eta - \eta_{\min})\cdot\frac{1}{2}\big(1 + \cos(\pi \min(q, 1))\big)$.
            Step $W$ gets $\eta$, step $N - 1$ gets $\eta_{\min}$, and later steps stay there.
-        4. `"wsd"`: $D$ = `int(decay_fraction * N)` (Python's `int`, which truncates) and
-           $S = N - D$. For $s < S$ the rate is $\eta$. For $s \ge S$:
+        4. `"wsd"`: $D$ = `int(decay_fraction * N)`, the number of decay steps (Python's `int`,
+           which truncates), and $S = N - D$, the first decay step (the library's
+           `decay_start`). For $s < S$ the rate is $\eta$. For $s \ge S$:
            $q = (s - S + 1)/\max(1, D)$ and rate $= \eta + (\eta_{\min} - \eta)\cdot\min(q, 1)$, a
            straight line. Step $S$ already gets $\eta - (\eta - \eta_{\min})/D$, step $N - 1$ gets
            $\eta_{\min}$; with $D = 0$ the rate never decays.

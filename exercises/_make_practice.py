@@ -19,7 +19,8 @@ edition is the lesson with three changes:
    "minillada.masking")``: the learner's function from the ``student.py`` beside the notebook, or
    the library's while it is a stub (``minillada/practice.py``). Everything after it, the check
    against the library and the chapter's experiments, then runs on the learner's code;
-2. the ``## Answers`` section is left out (the lesson edition is the answer key);
+2. the ``## Answers`` section is left out (the lesson edition is the answer key), all but the
+   closing cell that prints the notebook's time;
 3. outputs are cleared, and a note at the top says what the edition is.
 
 We wrote this instead of running nbgrader's ``generate_assignment``: nbgrader would replace a region
@@ -155,6 +156,11 @@ def practice_source(source: str, steps, number: int) -> tuple[str, list]:
     return "\n".join(lines), defined_all
 
 
+def _is_timing(cell) -> bool:
+    """The last cell of a lesson, which prints how long it ran: kept after the answers."""
+    return cell["cell_type"] == "code" and "notebook ran in" in source_of(cell)
+
+
 def practice_notebook(path: Path) -> dict:
     """The practice edition of the lesson at ``path``, as nbformat JSON."""
     nb = json.loads(path.read_text())
@@ -164,7 +170,7 @@ def practice_notebook(path: Path) -> dict:
         src = source_of(cell)
         if cell["cell_type"] == "markdown" and re.match(r"\s*## Answers\b", src):
             answers = True
-        if answers and not cell.get("id", "").endswith("-timing"):
+        if answers and not _is_timing(cell):
             continue
         cell = copy.deepcopy(cell)
         cell["metadata"].pop("nbgrader", None)
@@ -194,7 +200,7 @@ def practice_notebook(path: Path) -> dict:
               "source": note.splitlines(keepends=True)}
     cells.insert(1, header)
     if answers:
-        at = next((i for i, c in enumerate(cells) if c.get("id", "").endswith("-timing")), len(cells))
+        at = next((i for i, c in enumerate(cells) if _is_timing(c)), len(cells))
         cells.insert(at, {"cell_type": "markdown", "id": f"ch{number:02d}-practice-answers",
                           "metadata": {}, "source": [
                               "## Answers\n", "\n",

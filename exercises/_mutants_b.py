@@ -35,6 +35,10 @@ MUTANTS = [
      "ignores the generator (draws from the global RNG): masks not reproducible"),
     ("4.1", "minillada.likelihood", "mask_exactly", "(num > room)", "(num >= room)",
      "< vs <=: refuses to mask every position after the prompt"),
+    ("4.1", "minillada.likelihood", "mask_exactly", '    checks.token_ids(x0, "x0")\n', "",
+     "does not check x0: a float tensor is masked like ids"),
+    ("4.1", "minillada.likelihood", "mask_exactly", "((num < 0) | (num > room))", "(num > room)",
+     "forgets that a count can be negative (rank < -1 masks nothing)"),
     # ---- 4.2 stratified_mask_counts --------------------------------------------------------------
     ("4.2", "minillada.likelihood", "stratified_mask_counts", "rng.randint(1, L + 1, ()",
      "rng.randint(1, L, ()",
@@ -118,6 +122,17 @@ MUTANTS = [
     ("4.3", "minillada.likelihood", "log_likelihood", "for _ in range(mc_num // batch_size))",
      "for _ in range(mc_num))",
      "runs mc_num batches (mc_num * batch_size samples) but divides by mc_num"),
+    ("4.3", "minillada.likelihood", "log_likelihood", 'if estimator not in ("l", "t"):',
+     "if False:",
+     "does not check the estimator's name: anything but 'l' runs estimator 't'"),
+    ("4.3", "minillada.likelihood", "log_likelihood",
+     "checks.likelihood_args(mc_num, batch_size, cfg_scale, eps)\n"
+     "    if batch_size <= 0 or mc_num <= 0 or mc_num % batch_size:",
+     "if mc_num % batch_size:",
+     "checks only that mc_num is a multiple of batch_size: a negative one returns 0.0"),
+    ("4.3", "minillada.likelihood", "log_likelihood", "mask_id = resolve_mask_id(model, mask_id)",
+     "mask_id = model.config.mask_id if mask_id is None else mask_id",
+     "reads model.config.mask_id itself: an AttributeError, not a ValueError, without a config"),
     # ---- 4.4 exact_elbo --------------------------------------------------------------------------
     ("4.4", "minillada.likelihood", "exact_elbo", "per_pattern[sizes == l].mean() / l",
      "per_pattern[sizes == l].mean()",
@@ -158,6 +173,9 @@ MUTANTS = [
      "returns the bound on the loss, not on the log-likelihood (sign)"),
     ("4.4", "minillada.likelihood", "exact_elbo", "if L > MAX_EXACT_ANSWER:", "if False:",
      "forgets the length guard: runs 2^L - 1 passes for any answer length"),
+    ("4.4", "minillada.likelihood", "exact_elbo", "mask_id = resolve_mask_id(model, mask_id)",
+     "mask_id = model.config.mask_id if mask_id is None else mask_id",
+     "reads model.config.mask_id itself: an AttributeError, not a ValueError, without a config"),
     # ---- 5.1 get_num_transfer_tokens -------------------------------------------------------------
     ("5.1", "minillada.sampling", "get_num_transfer_tokens", "[None, :] < remainder",
      "[None, :] <= remainder",

@@ -88,9 +88,9 @@ INTROS = {
         "attention mask: a masked token must see the words on both sides, so attention is not "
         "causal. You write each part; the tests compare them with PyTorch and with the library."),
     "03_masking": (
-        "The forward process masks each token independently with probability t (LLaDA Eq. 7 in "
-        "its discrete form), and the training loss is the cross-entropy of the masked tokens "
-        "weighted by 1/t (Eq. 3), an upper bound on the negative log-likelihood (Eq. 4). For SFT "
+        "The forward process masks each token independently (LLaDA Eq. 7) with probability t, "
+        "the linear schedule (Eq. 8), and the training loss is the cross-entropy of the masked "
+        "tokens weighted by 1/t (Eq. 3), an upper bound on the negative log-likelihood (Eq. 4). For SFT "
         "the prompt is never masked and each row is normalised by its answer length (Eq. 5)."),
     "04_likelihood": (
         "The bound of chapter 3 can be estimated two ways: draw t and mask each token w.p. t "

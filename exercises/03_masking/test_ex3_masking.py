@@ -1,7 +1,9 @@
 """Chapter 3: the forward process and the loss. Run: pytest exercises/03_masking [-m ex3_1]
 
 Each check is a probe (runs your code, returns data) and a judge (the test, asserts on that data);
-see ``exercises/_checks.py``.
+see ``exercises/_checks.py``. The checks of 3.1 run your ``forward_process`` with the library's
+``prompt_mask`` (so a mistake in 3.2 costs only 3.2); those of 3.3 hand your ``diffusion_loss`` a
+stand-in ``forward_process`` with fixed masks (so a mistake in 3.1 costs only 3.1).
 """
 
 import math
@@ -9,7 +11,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from exercises._checks import check, patched, raises
+from exercises._checks import check, patched, raises, with_library
 from exercises._helpers import tiny_model
 
 MASK = 1
@@ -25,8 +27,14 @@ def clean(B=4, T=12, seed=0):
 
 # ---- 3.1 forward_process -------------------------------------------------------------------------
 
+def run_forward(ex, *args, **kwargs):
+    """Step 3.1 with the library's prompt_mask (step 3.2)."""
+    with with_library(ex.forward_process, "prompt_mask"):
+        return ex.forward_process(*args, **kwargs)
+
+
 def probe_forward_process_outputs(ex):
-    return ex.forward_process(clean(), MASK, generator=seeded(0))
+    return run_forward(ex, clean(), MASK, generator=seeded(0))
 
 
 @check("3.1", probe_forward_process_outputs)
@@ -44,10 +52,10 @@ def test_forward_process_outputs(got):
 
 def probe_forward_process_rates(ex):
     x0 = clean(B=2, T=20000)
-    return {"t1": ex.forward_process(x0, MASK, t=1.0, eps=0.0)[1],
-            "t0": ex.forward_process(x0, MASK, t=0.0, eps=0.0)[1],
-            "rows": ex.forward_process(x0, MASK, t=torch.tensor([0.25, 0.75]), eps=0.1,
-                                       generator=seeded(1))}
+    return {"t1": run_forward(ex, x0, MASK, t=1.0, eps=0.0)[1],
+            "t0": run_forward(ex, x0, MASK, t=0.0, eps=0.0)[1],
+            "rows": run_forward(ex, x0, MASK, t=torch.tensor([0.25, 0.75]), eps=0.1,
+                                generator=seeded(1))}
 
 
 @check("3.1", probe_forward_process_rates)
@@ -62,9 +70,9 @@ def test_forward_process_rates(got):
 
 def probe_forward_process_seeded(ex):
     x0 = clean(B=200, T=50)
-    return [ex.forward_process(x0, MASK, generator=seeded(3)),
-            ex.forward_process(x0, MASK, generator=seeded(3)),
-            ex.forward_process(x0, MASK, generator=seeded(4))]
+    return [run_forward(ex, x0, MASK, generator=seeded(3)),
+            run_forward(ex, x0, MASK, generator=seeded(3)),
+            run_forward(ex, x0, MASK, generator=seeded(4))]
 
 
 @check("3.1", probe_forward_process_seeded)
@@ -85,9 +93,9 @@ def sft_rows():
 
 
 def probe_forward_process_sft(ex):
-    return {"all": ex.forward_process(sft_rows(), MASK, t=1.0, eps=0.0, prompt_lengths=[2, 4, 0]),
-            "half": ex.forward_process(clean(B=64, T=40, seed=6), MASK, t=0.5,
-                                       prompt_lengths=torch.full((64,), 10), generator=seeded(7))}
+    return {"all": run_forward(ex, sft_rows(), MASK, t=1.0, eps=0.0, prompt_lengths=[2, 4, 0]),
+            "half": run_forward(ex, clean(B=64, T=40, seed=6), MASK, t=0.5,
+                                prompt_lengths=torch.full((64,), 10), generator=seeded(7))}
 
 
 @check("3.1", probe_forward_process_sft)
@@ -103,18 +111,45 @@ def test_forward_process_protects_the_prompt(got):
     assert not masked[:, :10].any() and 0.4 < masked[:, 10:].float().mean() < 0.6
 
 
+FORWARD_ERRORS = {"x0 of floats": dict(x0=clean().float()), "eps = 1": dict(eps=1.0),
+                  "eps = -0.01": dict(eps=-0.01), "t = 1.5": dict(t=1.5),
+                  "t = -0.1 in one row": dict(t=torch.tensor([0.5, -0.1, 0.2, 0.3])),
+                  "3 values of t for 4 rows": dict(t=torch.tensor([0.1, 0.2, 0.3]))}
+
+
+def probe_forward_process_errors(ex):
+    out = {}
+    for case, kwargs in FORWARD_ERRORS.items():
+        kwargs = {"x0": clean(), "mask_id": MASK, "generator": seeded(0), **kwargs}
+        out[case] = raises(run_forward, ex, **kwargs)
+    return out
+
+
+@check("3.1", probe_forward_process_errors)
+def test_forward_process_rejects_bad_arguments(got):
+    """raises ValueError when x0 is not a (B, T) tensor of torch.long ids (a float tensor here),
+    when eps is outside [0, 1) (1 and -0.01), and when a given t is outside [0, 1] (1.5, or -0.1
+    in one row) or is neither one number nor B numbers (3 values for 4 rows)"""
+    for case, outcome in got.items():
+        assert getattr(outcome, "is_a", lambda _: False)("ValueError"), f"{case}: got {outcome!r}"
+
+
 # ---- 3.2 prompt_mask -----------------------------------------------------------------------------
 
 def probe_prompt_mask(ex):
-    return [ex.prompt_mask([1, 3, 0], (3, 4), "cpu"), ex.prompt_mask(torch.tensor([4]), (1, 4), "cpu")]
+    return [ex.prompt_mask([1, 3, 0], (3, 4), "cpu"), ex.prompt_mask(torch.tensor([4]), (1, 4), "cpu"),
+            ex.prompt_mask(2, (1, 4), "cpu")]
 
 
 @check("3.2", probe_prompt_mask)
 def test_prompt_mask(got):
-    """bool (B, T), True at positions j < prompt_lengths[b]; lengths may be a list or a tensor"""
+    """bool (B, T), True at positions j < prompt_lengths[b]; lengths may be a list or a tensor, and
+    for B = 1 a bare int"""
     want = torch.tensor([[1, 0, 0, 0], [1, 1, 1, 0], [0, 0, 0, 0]], dtype=torch.bool)
     assert got[0].dtype == torch.bool and torch.equal(got[0], want)
     assert got[1].dtype == torch.bool and got[1].shape == (1, 4) and got[1].all()
+    assert got[2].dtype == torch.bool and torch.equal(got[2], torch.tensor([[True, True, False, False]])), \
+        f"a bare int 2 for B = 1: got {got[2]!r}"
 
 
 def probe_prompt_mask_errors(ex):
@@ -226,3 +261,27 @@ def test_diffusion_loss_passes_its_arguments_on(got):
     with torch.no_grad():
         ce = F.cross_entropy(model(xt, attention_mask=am).transpose(1, 2), x0, reduction="none")
     assert math.isclose(got["loss"].item(), float((ce * masked / p_mask).sum() / 30), rel_tol=1e-5)
+
+
+class NoConfig(torch.nn.Module):
+    """A model without a .config, so without a [MASK] id of its own: zero logits over 16 tokens."""
+
+    def forward(self, x, attention_mask=None):
+        return torch.zeros(*x.shape, 16, requires_grad=True)
+
+
+def probe_diffusion_loss_errors(ex):
+    x0 = clean(B=3, T=10)
+    with patched(ex.diffusion_loss, forward_process=Recorder()):
+        return {"no mask_id": raises(ex.diffusion_loss, NoConfig(), x0, generator=seeded(0)),
+                "a prompt of T = 10 tokens": raises(ex.diffusion_loss, tiny_model(), x0,
+                                                    prompt_lengths=[2, 10, 3], generator=seeded(0))}
+
+
+@check("3.3", probe_diffusion_loss_errors)
+def test_diffusion_loss_rejects_bad_arguments(got):
+    """raises ValueError when mask_id is None and the model has no config.mask_id, and when a prompt
+    length leaves its row no answer token (prompt_lengths[b] = T, which prompt_mask accepts); the
+    check's stand-in forward_process raises nothing, so these are diffusion_loss's own checks"""
+    for case, outcome in got.items():
+        assert getattr(outcome, "is_a", lambda _: False)("ValueError"), f"{case}: got {outcome!r}"

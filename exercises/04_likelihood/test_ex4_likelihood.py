@@ -63,6 +63,13 @@ class Progression(nn.Module):
         return logits.scatter_add(2, vote.clamp(0, V - 1), w)
 
 
+class NoConfig(nn.Module):
+    """A model without a .config, so without a [MASK] id of its own: zero logits over 16 tokens."""
+
+    def forward(self, x, attention_mask=None):
+        return torch.zeros(*x.shape, 16)
+
+
 # ---- 4.1 mask_exactly ---------------------------------------------------------------------------
 
 def probe_mask_exactly_counts(ex):
@@ -134,6 +141,20 @@ def test_mask_exactly_is_seeded(got):
     a, b, c = got
     assert torch.equal(a, b), "the same seed gave other masks: is the generator used?"
     assert not torch.equal(a, c), "another seed gave the same masks"
+
+
+def probe_mask_exactly_errors(ex):
+    x0 = tokens(2, 6, seed=3)
+    return {"x0 of floats": raises(ex.mask_exactly, x0.float(), 2, MASK, generator=seeded(0)),
+            "a count of -1": raises(ex.mask_exactly, x0, [1, -1], MASK, generator=seeded(0))}
+
+
+@check("4.1", probe_mask_exactly_errors)
+def test_mask_exactly_rejects_bad_arguments(got):
+    """raises ValueError when x0 is not a (B, T) tensor of torch.long ids (a float tensor here) and
+    when some num_masked[b] is negative (-1)"""
+    for case, outcome in got.items():
+        assert getattr(outcome, "is_a", lambda _: False)("ValueError"), f"{case}: got {outcome!r}"
 
 
 # ---- 4.2 stratified_mask_counts ---------------------------------------------------------------
@@ -424,6 +445,30 @@ def test_log_likelihood_rejects_a_partial_batch(got):
     assert getattr(got, "is_a", lambda _: False)("ValueError"), f"got {got!r}"
 
 
+LL_ERRORS = {"estimator 'x'": dict(estimator="x"), "mc_num = -8": dict(mc_num=-8, batch_size=4),
+             "batch_size = -4": dict(mc_num=8, batch_size=-4), "batch_size = 0": dict(batch_size=0),
+             "a model without config.mask_id": dict(model=NoConfig())}
+
+
+def probe_log_likelihood_bad_arguments(ex):
+    out = {}
+    with with_library(ex.log_likelihood, "mask_exactly", "stratified_mask_counts"):
+        for case, kwargs in LL_ERRORS.items():
+            kwargs = {"model": Progression(), "prompt": PROMPT, "answer": ANSWER, "mc_num": 8,
+                      "batch_size": 4, "generator": seeded(0), **kwargs}
+            out[case] = raises(ex.log_likelihood, **kwargs)
+    return out
+
+
+@check("4.3", probe_log_likelihood_bad_arguments)
+def test_log_likelihood_rejects_bad_arguments(got):
+    """raises ValueError when estimator is neither 'l' nor 't', when mc_num or batch_size is not
+    positive (mc_num -8, batch_size -4 or 0), and when mask_id is None and the model has no
+    config.mask_id"""
+    for case, outcome in got.items():
+        assert getattr(outcome, "is_a", lambda _: False)("ValueError"), f"{case}: got {outcome!r}"
+
+
 # ---- 4.4 exact_elbo ---------------------------------------------------------------------------
 
 def probe_exact_elbo_uniform(ex):
@@ -461,3 +506,13 @@ def test_exact_elbo_matches_library(got):
             f"prompt {prompt}, answer {answer}: {mine} != {want}")
     too_long = got["too_long"]
     assert getattr(too_long, "is_a", lambda _: False)("ValueError"), f"13 tokens: got {too_long!r}"
+
+
+def probe_exact_elbo_no_mask_id(ex):
+    return raises(ex.exact_elbo, NoConfig(), [4], [5, 6])
+
+
+@check("4.4", probe_exact_elbo_no_mask_id)
+def test_exact_elbo_needs_a_mask_id(got):
+    """raises ValueError when mask_id is None and the model has no config.mask_id"""
+    assert getattr(got, "is_a", lambda _: False)("ValueError"), f"got {got!r}"

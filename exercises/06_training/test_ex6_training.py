@@ -41,7 +41,8 @@ def probe_lr_schedule(ex, schedule):
 def test_lr_matches_library(got, param):
     """equals the library at every step 0..69 of a 60-step run (past max_steps the rate stays at
     its final value) for the cosine, wsd (warmup, constant lr, then a linear decay over the last
-    decay_fraction of max_steps to lr * min_lr_ratio) and constant schedules"""
+    decay_fraction of max_steps, the D = int(decay_fraction * max_steps) steps from step
+    S = max_steps - D, to lr * min_lr_ratio) and constant schedules"""
     config = TrainConfig(**SCHEDULE, schedule=param)
     for step, mine in enumerate(got):
         want = lr_at(step, config)
