@@ -1,11 +1,12 @@
 """Chapter 3: the forward process, which turns text into noise by masking it.
 
-LLaDA's forward process (Nie et al. 2025, Eq. 7; the same as MDLM and RADD) corrupts a clean
+LLaDA's forward process (Nie et al. 2025, Eq. 7 and 8; the same as MDLM and RADD) corrupts a clean
 sequence x0 independently per token: at noise level t in [0, 1] each token is replaced by ``[MASK]``
 with probability t and kept with probability 1 - t,
 
-    q(xt^i | x0^i) = t if xt^i = [MASK],  1 - t if xt^i = x0^i.            (LLaDA Eq. 7)
+    q(xt^i | x0^i) = t if xt^i = [MASK],  1 - t if xt^i = x0^i.            (LLaDA Eq. 8)
 
+(Eq. 7 is the product of these factors over the positions: the tokens are masked independently.)
 At t = 0 nothing is masked; at t = 1 everything is. The schedule is linear in t, so the expected
 fraction of masks *is* t, which is why the reverse sampler reveals the same number of tokens per
 step (see ``sampling.py``).

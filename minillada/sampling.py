@@ -9,7 +9,7 @@ Generation runs the forward process backwards (LLaDA Sec. 2.4, Algorithms 4 and 
    Algorithm 5) or a uniform random number (``"random"``, Algorithm 4, the literal reverse process);
 3. keep the k most confident predictions and *remask* the rest. Kept tokens never change again.
 
-Because the noise schedule is linear (Eq. 7), each step should reveal the same number of tokens:
+Because the noise schedule is linear (Eq. 8), each step should reveal the same number of tokens:
 ``get_num_transfer_tokens`` spreads n masks over s steps as n // s each, one more in the first n % s.
 
 Semi-autoregressive decoding (``block_length < gen_length``) splits the answer into blocks decoded
