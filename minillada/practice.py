@@ -78,14 +78,14 @@ def yours(name: str, library: str, folder=None, verbose: bool = True):
     is no ``student.py``. Prints one line saying which.
 
     >>> f = yours("merge", "minillada.bpe", folder="/nonexistent")
-    merge: no student.py beside this notebook (python -m exercises start makes a workspace), so the library's runs here
+    merge: no student.py here, so the library's runs (python -m exercises start makes a workspace)
     >>> f((5, 6, 5, 6), (5, 6), 99)
     (99, 99)
     """
     reference = getattr(importlib.import_module(library), name)
     path = _student_path(folder)
     if not path.exists():
-        why = "no student.py beside this notebook (python -m exercises start makes a workspace)"
+        why = "no student.py here"
     elif is_stub(path.read_text(), name):
         why = "still a stub in student.py"
     else:
@@ -96,7 +96,8 @@ def yours(name: str, library: str, folder=None, verbose: bool = True):
             print(f"{name}: yours, from student.py")
         return mine
     if verbose:
-        print(f"{name}: {why}, so the library's runs here")
+        hint = " (python -m exercises start makes a workspace)" if not path.exists() else " here"
+        print(f"{name}: {why}, so the library's runs{hint}")
     return reference
 
 
