@@ -132,8 +132,9 @@ def _same_signature(node, reference) -> None:
 
 def your_turn(defined, number: int) -> list[str]:
     """The lines that replace a region in the practice edition."""
-    what = ", ".join(f"Exercise {number}.{step} `{name}`" for _, name, _, step in defined)
-    steps = " and ".join(str(step) for *_, step in defined)
+    in_order = sorted(defined, key=lambda d: d[3])
+    what = ", ".join(f"Exercise {number}.{step} `{name}`" for _, name, _, step in in_order)
+    steps = " and ".join(str(step) for *_, step in in_order)
     lines = [f"# ---- Your turn: {what}",
              f"# Write {'it' if len(defined) == 1 else 'them'} in student.py beside this notebook "
              f"(GUIDE.md, Step{'s' if len(defined) > 1 else ''} {steps}),",
