@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from exercises._spec import CHAPTERS  # noqa: E402
+from exercises._try_practice import library_student  # noqa: E402
 
 
 def spin():
@@ -37,10 +38,9 @@ def solved_copy(where: Path) -> Path:
     """A copy of exercises/ and a workspace whose every student.py imports the library's solutions."""
     shutil.copytree(ROOT / "exercises", where / "exercises",
                     ignore=shutil.ignore_patterns("__pycache__", "results*.json"))
-    for folder, (_, _, steps) in CHAPTERS.items():
-        lines = [f"from {module} import {name}  # noqa: F401" for _, module, name, _ in steps]
+    for folder in CHAPTERS:
         (where / "workspace" / folder).mkdir(parents=True, exist_ok=True)
-        (where / "workspace" / folder / "student.py").write_text("\n".join(lines) + "\n")
+        (where / "workspace" / folder / "student.py").write_text(library_student(folder))
     return where
 
 

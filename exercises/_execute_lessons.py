@@ -42,27 +42,38 @@ def code_hash(nb) -> str:
     return digest.hexdigest()
 
 
-def execute(path: Path, timeout: int = 3600) -> float:
-    """Run the lesson at ``path`` in full mode and write it back executed; returns the seconds."""
+def run_notebook(nb, folder, env: dict, timeout: int = 3600) -> None:
+    """Execute ``nb`` (nbformat) in place, its kernel started in ``folder`` with the environment
+    variables ``env`` set (a value of None: unset), and the caller's environment restored after."""
     import nbclient
-    import nbformat
-    import torch
 
-    nb = nbformat.read(path, as_version=4)
-    env = {"MINILLADA_DOCS": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    saved = {k: os.environ.get(k) for k in [*env, "MINILLADA_FAST"]}
-    os.environ.update(env)
-    os.environ.pop("MINILLADA_FAST", None)
-    t0 = time.perf_counter()
+    saved = {k: os.environ.get(k) for k in env}
+    for k, v in env.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
     try:
         nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}}).execute()
+                                resources={"metadata": {"path": str(folder)}}).execute()
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def execute(path: Path, timeout: int = 3600) -> float:
+    """Run the lesson at ``path`` in full mode and write it back executed; returns the seconds."""
+    import nbformat
+    import torch
+
+    nb = nbformat.read(path, as_version=4)
+    t0 = time.perf_counter()
+    run_notebook(nb, path.parent, {"MINILLADA_FAST": None, "MINILLADA_DOCS": "1",
+                                   "MPLBACKEND": "module://matplotlib_inline.backend_inline"},
+                 timeout)
     seconds = time.perf_counter() - t0
     nb.metadata.setdefault("minillada", {})["executed"] = {
         "code_sha256": code_hash(nb), "mode": "full", "seconds": round(seconds),

@@ -195,8 +195,8 @@ def practice_notebook(path: Path) -> dict:
                  f"its `GUIDE.md` is the handout), restart the kernel and run again: the check under "
                  f"the cell compares yours with the library's, and the chapter's experiments run on "
                  f"your code. Until you do, the library's version stands in. ")
-    note += (f"The questions are here; their worked answers are in the lesson edition, which is "
-             f"the answer key: open it after you have tried.")
+    note += ("The questions are here; their worked answers are in the lesson edition, which is "
+             "the answer key: open it after you have tried.")
     header = {"cell_type": "markdown", "id": f"ch{number:02d}-practice-note", "metadata": {},
               "source": note.splitlines(keepends=True)}
     cells.insert(1, header)

@@ -12,11 +12,11 @@ failing cell's error, when the notebook does not run to the end.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
 
+from ._execute_lessons import run_notebook
 from ._make_practice import LESSONS, dumps, practice_notebook
 from ._spec import CHAPTERS
 
@@ -34,7 +34,6 @@ def library_student(folder: str) -> str:
 def run(folder: str, student: str | None = None, workdir=None, timeout: int = 300):
     """Execute the practice edition of ``folder`` beside ``student`` (the source of a student.py;
     None: the tracked stub) in fast mode; returns the executed notebook (nbformat)."""
-    import nbclient
     import nbformat
 
     lesson = next(LESSONS.glob(f"{folder}.ipynb"))
@@ -46,18 +45,7 @@ def run(folder: str, student: str | None = None, workdir=None, timeout: int = 30
     path = where / lesson.name
     path.write_text(dumps(practice_notebook(lesson)))
     nb = nbformat.read(path, as_version=4)
-    env = {"MINILLADA_FAST": "1", "MPLBACKEND": "Agg"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(where)}}).execute()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    run_notebook(nb, where, {"MINILLADA_FAST": "1", "MPLBACKEND": "Agg"}, timeout)
     return nb
 
 

@@ -28,11 +28,11 @@ import shutil
 import sys
 from pathlib import Path
 
+from ._make_practice import PRACTICE          # the practice edition, generated
 from ._spec import CHAPTERS
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PRACTICE = ROOT / "notebooks" / "practice"          # the practice edition, generated
 MARKER = ".minillada-workspace"                      # written by start: this folder is a workspace
 
 
