@@ -1,12 +1,14 @@
 """The grader's child process: import one chapter's implementation and run probes on request.
 
-    python -m exercises._child 03_masking student FD [MEMORY_GB]
+    python -B -c "$STARTER" PRISTINE 03_masking student FD [MEMORY_GB]      (started by grade.py)
 
 It reads check ids from stdin, one per line, runs each check's probe (``_checks.py``) and writes
 one JSON line per check to the file descriptor FD: ``{"check", "value"|"error", "seconds"}``.
 Before the first it writes ``{"ready": seconds}`` (or ``{"import_error": ...}``). It decides
-nothing: the grader judges the values, and kills this process (its whole process group) when a
-probe takes too long, so nothing here needs to be trusted.
+nothing: the grader judges the values, and kills this process (its whole sandbox, or process
+group) when a probe takes too long, so nothing here needs to be trusted. PRISTINE is the grader's
+copy of ``exercises/`` and the library (``_sandbox.pristine_copy``): this process imports the
+checks and the library from there, and the learner's code from the workspace.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ import os
 import sys
 import time
 import traceback
+
+# Run by the grader as: python -B -c "$STARTER" PRISTINE FOLDER IMPL FD [MEMORY_GB]
+STARTER = ("import sys; sys.path.insert(0, sys.argv[1]); "
+           "from exercises._child import run; run(sys.argv[2:])")
 
 
 def _send(fd: int, message: dict) -> None:
@@ -39,10 +45,10 @@ def _describe(exc: BaseException) -> str:
     return text[:300] + where
 
 
-def main(argv=None) -> None:
-    folder, impl, fd = (argv or sys.argv[1:])[:3]
+def main(argv) -> None:
+    folder, impl, fd = argv[:3]
     fd = int(fd)
-    memory_gb = float((argv or sys.argv[1:])[3]) if len(argv or sys.argv[1:]) > 3 else 0
+    memory_gb = float(argv[3]) if len(argv) > 3 else 0
     import resource
     if memory_gb > 0:
         limit = int(memory_gb * 2**30)
@@ -67,7 +73,8 @@ def main(argv=None) -> None:
     except BaseException as e:                                    # noqa: BLE001 (reported)
         _send(fd, {"import_error": _describe(e)})
         return
-    _send(fd, {"ready": time.perf_counter() - t0})
+    library = sys.modules.get("minillada")
+    _send(fd, {"ready": time.perf_counter() - t0, "library": getattr(library, "__file__", None)})
     for line in sys.stdin:
         check_id = line.strip()
         t0 = time.perf_counter()
@@ -83,7 +90,7 @@ def main(argv=None) -> None:
         _send(fd, message)
 
 
-if __name__ == "__main__":
-    main()
+def run(argv) -> None:
+    main(argv)
     sys.stdout.flush()
     os._exit(0)        # skip interpreter shutdown: atexit hooks of the probed code do not run

@@ -1,11 +1,14 @@
-"""The grader's manifest: every check of every step, its points, and a fingerprint of each test file.
+"""The grader's manifest: every check of every step, its points, and a fingerprint of each test file
+and of every file of the library (whose solutions the checks compare with).
 
     python -m exercises._manifest          # rewrite manifest.json from the tests (maintainers)
 
 The grader scores from ``manifest.json``, not from whatever tests it happens to find: a check that
 is missing scores 0 with a reason, and a test file whose SHA-256 differs from the manifest's is
-reported (the run is then not graded). ``tests/test_exercises.py`` checks that the manifest is what
-this module would write today.
+reported (the run is then not graded). So is a library file that differs from the manifest: a
+changed library changes what the checks expect, whoever changed it. ``tests/test_exercises.py``
+checks that the manifest is what this module would write today (after any change to the library
+or the tests, maintainers run ``python -m exercises._manifest``).
 """
 
 from __future__ import annotations
@@ -33,9 +36,15 @@ def fingerprint(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def library_fingerprints() -> dict[str, str]:
+    """``{"minillada/<file>": sha256}`` of the library the grader would import."""
+    from ._sandbox import library_dir, tree_fingerprints
+    return tree_fingerprints(library_dir(), "minillada")
+
+
 def build() -> dict:
-    """The manifest, read off the test files: {"checks": {folder: {step: [[id, points, doc]]}},
-    "sha256": {relative test path: hash}}."""
+    """The manifest, read off the test files and the library: {"checks": {folder: {step: [[id,
+    points, doc]]}}, "sha256": {relative test path: hash}, "library_sha256": {file: hash}}."""
     from ._checks import checks_in
     checks, hashes = {}, {}
     for folder, (number, _, steps) in CHAPTERS.items():
@@ -51,7 +60,7 @@ def build() -> dict:
             per_step[judge.step].append([cid, judge.points, doc])
         checks[folder] = per_step
         hashes[f"{folder}/{path.name}"] = fingerprint(path)
-    return {"checks": checks, "sha256": hashes}
+    return {"checks": checks, "sha256": hashes, "library_sha256": library_fingerprints()}
 
 
 def load() -> dict:
@@ -74,6 +83,12 @@ def modified_test_files(folders) -> list[str]:
             if not path.is_file() or fingerprint(path) != digest:
                 out.append(f"exercises/{rel}")
     return out
+
+
+def modified_library_files() -> list[str]:
+    """The library's files that are missing, added or differ from the manifest."""
+    from ._sandbox import changes
+    return changes(load().get("library_sha256", {}), library_fingerprints())
 
 
 def __getattr__(name):                                 # CHECKS, read when first asked for

@@ -9,17 +9,26 @@ How it decides, and why you can trust it:
 
 1. **The manifest** (``_manifest.py``) lists every check of every step and its points. A check that
    gives no verdict (its test is missing, its probe hung, crashed or exited) scores 0 with the
-   reason printed. The manifest also holds a fingerprint of each test file: edited tests are
-   reported, and the run counts as not graded (exit code 2).
-2. **Your code runs in child processes** (``_child.py``), one per chapter, each in its own process
-   group with a memory limit. The grader sends one check at a time and kills the whole group when
-   the check runs past its limit, then starts a fresh child for the next check. Import time counts.
-3. **Time limits are measured, not guessed**: before your code runs, the library's own solution
+   reason printed. The manifest also holds a fingerprint of each test file and of every library
+   file: an edited test or library is reported, and the run counts as not graded (exit code 2).
+2. **A pristine copy** (``_sandbox.py``): before any student code runs, ``exercises/`` and the
+   library are copied to a private folder; the children and the judging process import only from
+   there. After the last child is gone, the project's files (``exercises/``, the library, the
+   project's top-level files) and the copy are fingerprinted again: any change made while student
+   code ran is named, and the run is not graded (exit code 2).
+3. **Your code runs in child processes** (``_child.py``), one per chapter, each in a bubblewrap
+   sandbox (``--sandbox bwrap``, the default: every file read-only, a private ``/tmp``, no
+   network, its own PID namespace, so that every process it starts dies with it) and under a
+   memory limit. The grader sends one check at a time and kills the child when the check runs
+   past its limit, then starts a fresh child for the next check. Import time counts. Without
+   bubblewrap the grader refuses, unless ``--sandbox none`` asks for the weaker mode (2 and the
+   process-group kill, no read-only files).
+4. **Time limits are measured, not guessed**: before your code runs, the library's own solution
    runs the same probes in the same kind of child on this machine; a check's limit is
    ``max(--floor, --factor x the reference's time)``. A busy machine slows both alike.
-4. **The verdicts are decided here**, by the chapter's tests (pytest, in this process, which never
-   imports ``student.py``), from the JSON data your code returned.
-5. **results.json** is written by this process only, atomically, after every child is gone; it
+5. **The verdicts are decided in a judging process** (``_judge.py``, pytest on the pristine copy's
+   tests) that never imports ``student.py``, from the JSON data your code returned.
+6. **results.json** is written by this process only, atomically, after every child is gone; it
    matches the printed table. Exit code: 0 full marks, 1 graded with points lost, 2 not graded.
 """
 
@@ -37,6 +46,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._sandbox import (SANDBOXES, SandboxError, Watched, adopt_orphans, changes, find_bwrap,
+                       kill_adopted, library_dir, pristine_copy, python_paths, sandbox_command,
+                       tree_fingerprints)
 from ._spec import CHAPTERS
 from .workspace import WorkspaceError, default, student_file
 
@@ -61,20 +73,37 @@ class ChapterRun:
     import_seconds: float | None = None
 
 
-class _Child:
-    """One child process (in its own process group) and the pipe it reports on."""
+@dataclass
+class Setup:
+    """Where and how the children run: the grader's scratch folder, its pristine copy of
+    ``exercises/`` and the library (the only place children import them from), the workspace,
+    the sandbox ("bwrap" or "none") and the address-space limit."""
+    workdir: Path
+    pristine: Path
+    workspace: Path | None = None
+    sandbox: str = "bwrap"
+    memory_gb: float = 4.0
 
-    def __init__(self, folder: str, impl: str, workdir: str, memory_gb: float, workspace=None):
+
+class _Child:
+    """One child process (in its own sandbox, or process group) and the pipe it reports on."""
+
+    def __init__(self, folder: str, impl: str, setup: Setup):
+        from ._child import STARTER
         read_fd, write_fd = os.pipe()
         env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
-               "MINILLADA_WORKSPACE": str(workspace or default()),
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-        self.log_path = Path(workdir) / f"{folder}-{impl}-{time.monotonic_ns()}.log"
+               "MINILLADA_WORKSPACE": str(setup.workspace or default())}
+        env.pop("PYTHONPATH", None)         # the pristine copy comes first on sys.path
+        argv = [sys.executable, "-B", "-c", STARTER, str(setup.pristine), folder, impl,
+                str(write_fd), str(setup.memory_gb)]
+        if setup.sandbox == "bwrap":
+            readable = [setup.pristine, setup.workspace or default(), *python_paths()]
+            argv = sandbox_command(argv, readable)
+        self.log_path = setup.workdir / f"{folder}-{impl}-{time.monotonic_ns()}.log"
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "exercises._child", folder, impl, str(write_fd), str(memory_gb)],
-            stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT, cwd=workdir, env=env,
-            pass_fds=(write_fd,), start_new_session=True)
+            argv, stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=setup.workdir, env=env, pass_fds=(write_fd,), start_new_session=True)
         os.close(write_fd)
         self.fd, self.buffer = read_fd, b""
 
@@ -127,7 +156,8 @@ class _Child:
 
     def kill(self) -> None:
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)       # the child and all it started
+            # the child's group; under bwrap the sandbox then dies, and every process inside it
+            os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         self.proc.wait()
@@ -143,13 +173,13 @@ class _Child:
 
 
 def run_chapter(folder: str, impl: str, check_ids: list[str], limits: dict, import_limit: float,
-                workdir: str, memory_gb: float = 4.0, workspace=None) -> ChapterRun:
+                setup: Setup) -> ChapterRun:
     """Run the probes ``check_ids`` of one chapter in child processes, each under ``limits[id]``
     seconds; a child that hangs, dies or exits is replaced by a fresh one for the next check."""
     run, child = ChapterRun(), None
     for check_id in check_ids:
         if child is None:
-            child = _Child(folder, impl, workdir, memory_gb, workspace)
+            child = _Child(folder, impl, setup)
             hello = child.receive(import_limit)
             problem = None
             if hello == "timeout":
@@ -165,6 +195,11 @@ def run_chapter(folder: str, impl: str, check_ids: list[str], limits: dict, impo
                     run.outcomes[rest] = {"error": problem}
                 return run
             run.import_seconds = hello["ready"]
+            library = hello.get("library")
+            if impl == "reference" and not (library and setup.pristine in Path(library).parents):
+                child.kill()
+                raise GradingError(f"the checks imported the library from {library}, not from "
+                                   f"the grader's pristine copy {setup.pristine}")
         t0 = time.monotonic()
         message = child.receive(limits[check_id]) if child.send(check_id) else "eof"
         if isinstance(message, dict) and message.get("check") == check_id and (
@@ -194,56 +229,30 @@ def run_chapter(folder: str, impl: str, check_ids: list[str], limits: dict, impo
 
 
 # ---------------------------------------------------------------------------------------------
-# Judging in this process
+# Judging, in a process of its own that runs from the pristine copy
 
 
-class _Judge:
-    """A pytest plugin: hands each test the decoded probe result, records each verdict."""
-
-    def __init__(self, outcomes: dict):
-        self.outcomes = outcomes            # (folder, check id) -> {"value": decoded} | {"error"}
-        self.verdict: dict = {}             # (folder, check id) -> (passed, message)
-
-    def pytest_configure(self, config):
-        config.exercise_results = self.outcomes
-
-    def pytest_runtest_logreport(self, report):
-        path, _, name = report.nodeid.partition("::")
-        key = (Path(path).parent.name, name)
-        if report.failed or (report.when == "call" and key not in self.verdict):
-            if report.failed:
-                crash = getattr(report.longrepr, "reprcrash", None)
-                text = crash.message if crash is not None else str(report.longrepr)
-                text = " ".join(text.split()).removeprefix("Failed: ")
-                self.verdict[key] = (False, text[:300] or "failed")
-            elif key not in self.verdict:
-                self.verdict[key] = (report.passed, "" if report.passed else report.outcome)
-
-
-def judge(folders: list[str], outcomes: dict) -> dict:
-    """Run the chapters' tests (in this process) on the probe outcomes; returns the verdicts."""
-    import pytest
-
-    from ._checks import decode
-    decoded = {}
-    for key, outcome in outcomes.items():
-        if "value" in outcome:
-            try:
-                decoded[key] = {"value": decode(json.loads(outcome["value"]))}
-            except (ValueError, TypeError, KeyError, AttributeError) as e:
-                decoded[key] = {"error": f"the result could not be read back: {e}"}
-        else:
-            decoded[key] = outcome
-    plugin = _Judge(decoded)
-    files = [str(p) for f in folders for p in sorted((HERE / f).glob("test_*.py"))]
-    if files:
-        args = files + ["-p", "no:cacheprovider", "-p", "no:terminal", "-o", "addopts=",
-                        "--rootdir", str(ROOT)]
-        code = pytest.main(args, plugins=[plugin])
-        if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR,
-                    pytest.ExitCode.INTERRUPTED):
-            raise GradingError(f"pytest could not run the exercise tests (exit code {code})")
-    return plugin.verdict
+def judge(folders: list[str], outcomes: dict, setup: Setup) -> dict:
+    """Run the chapters' tests on the probe outcomes in a fresh process started from the pristine
+    copy (``_judge.py``); returns ``{(folder, check id): (passed, message)}``."""
+    from ._judge import STARTER
+    scratch = setup.workdir / "judge"
+    scratch.mkdir()
+    outcomes_path, verdicts_path = scratch / "outcomes.json", scratch / "verdicts.json"
+    outcomes_path.write_text(json.dumps([[f, cid, o] for (f, cid), o in outcomes.items()]))
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    env.pop("PYTHONPATH", None)
+    try:
+        proc = subprocess.run([sys.executable, "-B", "-c", STARTER, str(setup.pristine),
+                               str(outcomes_path), str(verdicts_path), *folders],
+                              cwd=scratch, env=env, capture_output=True, text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        raise GradingError("the judging process (the exercise tests) ran for more than 900 s") from None
+    if proc.returncode != 0 or not verdicts_path.exists():
+        tail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:] or ["no output"]
+        raise GradingError(f"the exercise tests could not judge (exit {proc.returncode}): {tail[0]}")
+    return {(f, cid): (passed, message)
+            for f, cid, passed, message in json.loads(verdicts_path.read_text())}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,16 +260,20 @@ def judge(folders: list[str], outcomes: dict) -> dict:
 
 
 def grade(impl: str = "student", chapters=None, floor: float = 10.0, factor: float = 20.0,
-          memory_gb: float = 4.0, out=None, verbose: bool = True, workspace=None) -> dict:
+          memory_gb: float = 4.0, out=None, verbose: bool = True, workspace=None,
+          sandbox: str = "bwrap") -> dict:
     """Grade ``impl`` (the student files of ``workspace``, default :func:`workspace.default`)
     and return {"impl", "steps": [...], "score", "max_score", ...}; writes ``out`` (atomically)
-    when given. Raises GradingError when no honest score can be given."""
-    from ._manifest import CHECKS, modified_test_files
+    when given. ``sandbox="bwrap"`` runs student code under bubblewrap (``_sandbox.py``);
+    ``"none"`` is the weaker mode. Raises GradingError when no honest score can be given."""
+    from ._manifest import CHECKS, modified_library_files, modified_test_files
 
     chapters = list(chapters or CHAPTERS)
     for c in chapters:
         if c not in CHAPTERS:
             raise GradingError(f"unknown chapter {c!r}; choose from {list(CHAPTERS)}")
+    if sandbox not in SANDBOXES:
+        raise GradingError(f"--sandbox must be one of {SANDBOXES}, got {sandbox!r}")
     workspace = Path(workspace or default()).resolve()
     if impl == "student":
         for folder in chapters:
@@ -268,32 +281,60 @@ def grade(impl: str = "student", chapters=None, floor: float = 10.0, factor: flo
                 student_file(workspace, folder)
             except WorkspaceError as e:
                 raise GradingError(str(e)) from None
+    try:
+        if sandbox == "bwrap":
+            find_bwrap()
+        watched = Watched(ROOT, HERE, library_dir())
+    except SandboxError as e:
+        raise GradingError(str(e)) from None
     if out is not None and Path(out).exists():
         Path(out).unlink()                  # a stale or planted file never outlives this run
     t_start = time.monotonic()
+    before = watched.snapshot()             # before any student code runs
     modified = modified_test_files(chapters)
+    library_modified = modified_library_files()
     outcomes, reference_seconds = {}, {}
     with tempfile.TemporaryDirectory(prefix="grade-") as workdir:
-        for folder in chapters:
-            ids = [cid for step_checks in CHECKS[folder].values() for cid, _ in step_checks]
-            if verbose:
-                print(f"grading {folder}: {len(ids)} checks ...", flush=True)
-            ref = run_chapter(folder, "reference", ids, dict.fromkeys(ids, 600.0), 600.0, workdir,
-                              memory_gb)
-            failing = {cid: o["error"] for cid, o in ref.outcomes.items() if "error" in o}
-            if failing:
-                cid, why = next(iter(failing.items()))
-                raise GradingError(f"the library's own solution fails probe {folder}::{cid} on "
-                                   f"this machine ({why}); the limits cannot be calibrated")
-            limits = {cid: max(floor, factor * ref.seconds.get(cid, 0.0)) for cid in ids}
-            reference_seconds[folder] = sum(ref.seconds.values()) + (ref.import_seconds or 0.0)
-            import_limit = max(3 * floor, 5 * (ref.import_seconds or 0.0))
-            run = ref if impl == "reference" else run_chapter(folder, impl, ids, limits,
-                                                              import_limit, workdir, memory_gb,
-                                                              workspace)
-            outcomes.update({(folder, cid): o for cid, o in run.outcomes.items()
-                             if "missing" not in o})
-    verdicts = judge(chapters, outcomes)
+        workdir = Path(workdir).resolve()
+        pristine = pristine_copy(workdir / "pristine", HERE, watched.trees["minillada"])
+        copied = {name: digest for tree in ("exercises", "minillada")
+                  for name, digest in tree_fingerprints(pristine / tree, tree).items()}
+        if copied != {k: v for k, v in before.items() if k.split("/")[0] in watched.trees}:
+            raise GradingError("the pristine copy of exercises/ and the library differs from the "
+                               "project (were they being edited?); run the grader again")
+        setup = Setup(workdir, pristine, workspace, sandbox, memory_gb)
+        adopting = sandbox == "none" and adopt_orphans()
+        try:
+            for folder in chapters:
+                ids = [cid for step_checks in CHECKS[folder].values() for cid, _ in step_checks]
+                if verbose:
+                    print(f"grading {folder}: {len(ids)} checks ...", flush=True)
+                ref = run_chapter(folder, "reference", ids, dict.fromkeys(ids, 600.0), 600.0, setup)
+                failing = {cid: o["error"] for cid, o in ref.outcomes.items() if "error" in o}
+                if failing:
+                    cid, why = next(iter(failing.items()))
+                    raise GradingError(f"the library's own solution fails probe {folder}::{cid} "
+                                       f"on this machine ({why}); the limits cannot be calibrated")
+                limits = {cid: max(floor, factor * ref.seconds.get(cid, 0.0)) for cid in ids}
+                reference_seconds[folder] = sum(ref.seconds.values()) + (ref.import_seconds or 0.0)
+                import_limit = max(3 * floor, 5 * (ref.import_seconds or 0.0))
+                run = ref if impl == "reference" else run_chapter(folder, impl, ids, limits,
+                                                                  import_limit, setup)
+                outcomes.update({(folder, cid): o for cid, o in run.outcomes.items()
+                                 if "missing" not in o})
+        finally:
+            if adopting:
+                kill_adopted()              # processes that escaped a child's process group
+        # every child is gone: did any of them change what judges it?
+        tampered = watched.changes(before) + [
+            f"{name} (in the grader's pristine copy)"
+            for name in changes(copied, {n: d for tree in ("exercises", "minillada") for n, d
+                                         in tree_fingerprints(pristine / tree, tree).items()})]
+        if tampered:                        # what would judge may itself have been changed
+            verdicts = {key: (False, "not judged: files changed while student code ran (below)")
+                        for key in outcomes}
+        else:
+            verdicts = judge(chapters, outcomes, setup)
     steps = []
     for folder in chapters:
         number, _title, spec_steps = CHAPTERS[folder]
@@ -316,7 +357,9 @@ def grade(impl: str = "student", chapters=None, floor: float = 10.0, factor: flo
     result = {"impl": impl, "workspace": str(workspace) if impl == "student" else None,
               "steps": steps, "score": sum(s["score"] for s in steps),
               "max_score": sum(s["max_score"] for s in steps),
-              "tests_modified": modified, "graded": not modified,
+              "tests_modified": modified, "library_modified": library_modified,
+              "tampered": tampered, "sandbox": sandbox,
+              "graded": not (modified or library_modified or tampered),
               "seconds": round(time.monotonic() - t_start, 1),
               "reference_seconds": {k: round(v, 2) for k, v in reference_seconds.items()}}
     if verbose:
@@ -351,6 +394,13 @@ def report(result: dict) -> str:
         lines.append("NOT GRADED: these test files differ from the manifest, so the score above "
                      "cannot be trusted: " + ", ".join(result["tests_modified"])
                      + " (restore them, e.g. with git checkout)")
+    if result.get("library_modified"):
+        lines.append("NOT GRADED: the library differs from the course's manifest, so the checks "
+                     "would expect other answers: " + ", ".join(result["library_modified"])
+                     + " (restore it, e.g. with git checkout minillada)")
+    if result.get("tampered"):
+        lines.append("NOT GRADED: while student code ran, these files changed: "
+                     + ", ".join(result["tampered"]) + " (restore them, e.g. with git checkout)")
     return "\n".join(lines)
 
 
@@ -368,12 +418,16 @@ def main(argv=None) -> int:
     ap.add_argument("--memory-gb", type=float, default=4.0,
                     help="address-space limit of the processes running your code (0: none)")
     ap.add_argument("--out", default="results.json", help="where to write the scores")
+    ap.add_argument("--sandbox", choices=SANDBOXES, default="bwrap",
+                    help="bwrap (default): student code runs under bubblewrap, read-only, no "
+                         "network, its own PID namespace; none: a weaker mode for machines "
+                         "without it (exercises/README.md)")
     args = ap.parse_args(argv)
     try:
         if args.floor <= 0 or args.factor <= 0:
             raise GradingError("--floor and --factor must be positive")
         result = grade(args.impl, args.chapter, args.floor, args.factor, args.memory_gb, args.out,
-                       workspace=args.workspace)
+                       workspace=args.workspace, sandbox=args.sandbox)
     except GradingError as e:
         print(f"exercises.grade: not graded: {e}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ import math
 import torch
 
 from exercises import _manifest as manifest
+from exercises import _sandbox
 from exercises._checks import Raised, Unsupported, raises, roundtrip
 from exercises._impl import TEMPLATES, load_student
 from exercises._make_students import student_source
@@ -24,8 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _grade(args, cwd=ROOT, timeout=300):
+    """Run the grader (under bubblewrap where it is installed, else in the weaker mode)."""
     out = Path(cwd) / "results_test.json"
-    proc = subprocess.run([sys.executable, "-m", "exercises.grade", "--out", str(out), *args],
+    sandbox = "bwrap" if _sandbox.available() else "none"
+    proc = subprocess.run([sys.executable, "-m", "exercises.grade", "--out", str(out),
+                           "--sandbox", sandbox, *args],
                           cwd=cwd, capture_output=True, text=True, timeout=timeout)
     assert out.exists(), proc.stdout[-2000:] + proc.stderr[-2000:]
     result = json.loads(out.read_text())

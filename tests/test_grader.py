@@ -3,21 +3,31 @@ why each point was lost, writes results.json that matches its table, and exits n
 could not grade.
 
 Each case writes a chapter-1 ``student.py`` (3 steps, 6 checks, the fastest chapter) into the
-workspace of a scratch copy of ``exercises/`` and runs ``python -m exercises.grade`` there in a child process.
+workspace of a scratch copy of ``exercises/`` and the library and runs ``python -m exercises.grade``
+there in a child process, under bubblewrap where it is installed (``--sandbox none`` elsewhere;
+the cases that are about the sandbox run in both modes, the bubblewrap one skipped without it).
 """
 
 import json
 import re
+import secrets
 import shutil
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 from pathlib import Path
 
 import pytest
 
+from exercises import _sandbox
+
 ROOT = Path(__file__).resolve().parent.parent
+SANDBOX = "bwrap" if _sandbox.available() else "none"      # what every other case runs under
+MODES = [pytest.param("bwrap", marks=pytest.mark.skipif(
+             not _sandbox.available(), reason="bubblewrap is not installed (apt-get install bubblewrap)")),
+         "none"]
 
 SOLVED = {   # a correct solution of each chapter-1 step, as a learner might import it
     "get_pair_counts": "from minillada.bpe import get_pair_counts  # noqa",
@@ -35,19 +45,27 @@ def student(header="", **steps) -> str:
     return "from collections import Counter  # noqa\nimport os, sys  # noqa\n\n" + "\n\n".join(body)
 
 
-def grade(tmp_path, source, *extra, chapter="01_tokenizer"):
-    """Run the grader on a scratch copy whose chapter-1 student.py is ``source``; returns
-    (exit code, stdout + stderr, results.json or None)."""
+def course(tmp_path) -> Path:
+    """A scratch project: copies of ``exercises/`` and the library, which the grader run in it
+    imports (its folder comes first on ``sys.path``), so that an attack reaches only the copies."""
     root = tmp_path / "course"
     if not root.exists():
-        shutil.copytree(ROOT / "exercises", root / "exercises",
-                        ignore=shutil.ignore_patterns("__pycache__", "results*.json"))
+        for folder in ("exercises", "minillada"):
+            shutil.copytree(ROOT / folder, root / folder,
+                            ignore=shutil.ignore_patterns("__pycache__", "results*.json"))
+    return root
+
+
+def grade(tmp_path, source, *extra, chapter="01_tokenizer", sandbox=SANDBOX):
+    """Run the grader on a scratch copy whose chapter-1 student.py is ``source``; returns
+    (exit code, stdout + stderr, results.json or None)."""
+    root = course(tmp_path)
     (root / "workspace" / "01_tokenizer").mkdir(parents=True, exist_ok=True)
     (root / "workspace" / "01_tokenizer" / "student.py").write_text(source)
     out = root / "results.json"
     proc = subprocess.run([sys.executable, "-m", "exercises.grade", "--chapter", chapter,
                            "--floor", "3", "--out", str(out), "--workspace",
-                           str(root / "workspace"), *extra],
+                           str(root / "workspace"), "--sandbox", sandbox, *extra],
                           cwd=root, capture_output=True, text=True, timeout=600)
     result = json.loads(out.read_text()) if out.exists() else None
     return proc.returncode, proc.stdout + proc.stderr, result
@@ -146,9 +164,7 @@ def test_broken_imports_score_zero_with_the_reason(tmp_path, header, reason):
 
 
 def test_deleted_or_edited_tests_are_reported_and_not_graded(tmp_path):
-    shutil.copytree(ROOT / "exercises", tmp_path / "course" / "exercises",
-                    ignore=shutil.ignore_patterns("__pycache__", "results*.json"))
-    tests = tmp_path / "course" / "exercises" / "01_tokenizer" / "test_ex1_tokenizer.py"
+    tests = course(tmp_path) / "exercises" / "01_tokenizer" / "test_ex1_tokenizer.py"
     text = tests.read_text()
     # delete the checks of step 1.2: its points are not silently dropped
     start = text.index("# ---- 1.2")
@@ -236,3 +252,148 @@ def test_the_grader_scores_an_always_equal_value_as_wrong(tmp_path):
     assert code == 1 and result["score"] == 4, text
     assert steps_of(result)["ex1_2"]["score"] == 0
     assert_table_matches(text, result)
+
+
+# ---- student code cannot change what judges it (issue 31) -----------------------------------
+# Each attack runs at import time of a student.py whose three steps are the untouched stubs, and
+# tries each write in a ``try`` (so the import succeeds whether or not the write does). It aims at
+# the project's files (found from the workspace: <project>/workspace/01_tokenizer/student.py) and
+# at the copy the child itself imported. Under bubblewrap every write fails and the stubs score
+# 0/6 (exit 1); in the weaker mode the writes land in the project and the pristine copy, and the
+# run is NOT GRADED (exit 2) with each changed file named.
+
+STUBS = {name: f"""
+    def {name}(*args, **kwargs):
+        raise NotImplementedError("stub")
+    """ for name in SOLVED}
+
+WRITER = """
+    import pathlib
+    PROJECT = pathlib.Path(__file__).resolve().parents[2]
+    LOADED = pathlib.Path(sys.modules["exercises"].__file__).resolve().parent   # the child's copy
+
+    def write(path, text, mode="a"):
+        try:
+            with open(path, mode) as f:
+                f.write(text)
+        except OSError as e:
+            print("refused:", path, e)
+    """
+
+HOOK = '''
+import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    outcome.get_result().outcome = "passed"
+'''
+
+
+def attacked(header: str) -> str:
+    return student(textwrap.dedent(WRITER) + textwrap.dedent(header), **STUBS)
+
+
+def assert_judged_honestly(sandbox, code, text, result, changed):
+    """The stubs score 0/6; under bubblewrap nothing changed (exit 1); in the weaker mode each of
+    ``changed`` is named, nothing is judged, and the run is not graded (exit 2)."""
+    assert result["score"] == 0 and result["max_score"] == 6, text
+    assert result["sandbox"] == sandbox
+    failures = [f for s in result["steps"] for f in s["failures"]]
+    if sandbox == "bwrap":
+        assert code == 1 and result["graded"] and result["tampered"] == [], text
+        assert all("NotImplementedError: stub" in f for f in failures), text
+    else:
+        assert code == 2 and not result["graded"] and "NOT GRADED" in text, text
+        assert all("not judged" in f for f in failures), text
+        for name in changed:
+            assert name in result["tampered"], (name, result["tampered"])
+
+
+@pytest.mark.parametrize("sandbox", MODES)
+def test_a_conftest_hook_planted_at_import_passes_nothing(tmp_path, sandbox):
+    conftest = ROOT / "exercises" / "conftest.py"
+    header = """
+        for folder in (PROJECT / "exercises", LOADED):
+            write(folder / "conftest.py", HOOK)
+        """
+    source = attacked(f"HOOK = {HOOK!r}\n" + textwrap.dedent(header))   # HOOK: the file's text
+    code, text, result = grade(tmp_path, source, sandbox=sandbox)
+    assert_judged_honestly(sandbox, code, text, result, [
+        "exercises/conftest.py (changed)",
+        "exercises/conftest.py (changed) (in the grader's pristine copy)"])
+    planted = (course(tmp_path) / "exercises" / "conftest.py").read_text() != conftest.read_text()
+    assert planted == (sandbox == "none")
+
+
+@pytest.mark.parametrize("sandbox", MODES)
+def test_a_test_file_rewritten_at_import_is_not_what_judges(tmp_path, sandbox):
+    header = """
+        for folder in (PROJECT / "exercises", LOADED):
+            write(folder / "01_tokenizer" / "test_ex1_tokenizer.py", "def test_x():\\n    pass\\n", "w")
+        """
+    code, text, result = grade(tmp_path, attacked(header), sandbox=sandbox)
+    assert_judged_honestly(sandbox, code, text, result,
+                           ["exercises/01_tokenizer/test_ex1_tokenizer.py (changed)"])
+
+
+def processes_running(token: str) -> list[str]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if token in cmdline:
+            out.append(f"{entry.name}: {cmdline}")
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("sandbox", MODES)
+def test_processes_that_leave_the_process_group_die_with_the_run(tmp_path, sandbox):
+    token = f"60{secrets.randbelow(10**6)}.5"            # a unique argument to find them by
+    header = f"""
+        import subprocess
+        subprocess.Popen(["sleep", "{token}"], start_new_session=True)
+        if os.fork() == 0:                      # a second escape: fork, then a session of its own
+            os.setsid()
+            os.execvp("sleep", ["sleep", "{token}"])
+        """
+    code, text, result = grade(tmp_path, attacked(header), sandbox=sandbox)
+    assert code == 1 and result["score"] == 0 and result["graded"], text
+    for _ in range(50):                          # the kernel ends a PID namespace asynchronously
+        if not processes_running(token):
+            break
+        time.sleep(0.1)
+    assert processes_running(token) == []
+
+
+@pytest.mark.parametrize("sandbox", MODES)
+def test_writes_into_the_project_and_tmp_do_not_stay_or_change_later_runs(tmp_path, sandbox):
+    planted_tmp = Path("/tmp") / f"planted-{secrets.token_hex(8)}.txt"
+    header = f"""
+        write(PROJECT / "planted.txt", "x", "w")
+        write("{planted_tmp}", "x", "w")
+        write(PROJECT / "minillada" / "__init__.py", "\\nPLANTED = 1\\n")
+        write(LOADED.parent / "minillada" / "__init__.py", "\\nPLANTED = 1\\n")
+        """
+    try:
+        code, text, result = grade(tmp_path, attacked(header), sandbox=sandbox)
+        assert_judged_honestly(sandbox, code, text, result, [
+            "planted.txt (added)", "minillada/__init__.py (changed)",
+            "minillada/__init__.py (changed) (in the grader's pristine copy)"])
+        root = course(tmp_path)
+        assert (root / "planted.txt").exists() == (sandbox == "none")
+        if sandbox == "bwrap":
+            assert not planted_tmp.exists()
+        # the next run, on a correct solution
+        code, text, result = grade(tmp_path, student(), sandbox=sandbox)
+        if sandbox == "bwrap":
+            assert code == 0 and result["score"] == 6 and result["graded"], text
+        else:                                   # the changed library differs from the manifest
+            assert code == 2 and result["library_modified"] == ["minillada/__init__.py (changed)"]
+            assert "git checkout minillada" in text
+    finally:
+        planted_tmp.unlink(missing_ok=True)
