@@ -119,6 +119,8 @@ def point_latest(run_dir, name: str) -> None:
 def writable_dir(path, argument: str = "out_dir") -> Path:
     """``path`` as a directory we can write in (created if need be), or a ``ValueError`` that names
     ``argument``: called before training, so that a bad output directory fails at once."""
+    if not str(path).strip():          # Path("") is ".": the checkpoints would land in the cwd
+        raise ValueError(f"{argument} is empty; give a directory (\".\" for the current one)")
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ValueError(f"{argument} {path} is a file, not a directory; give a directory")

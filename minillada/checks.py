@@ -107,6 +107,23 @@ def token_id(value, name: str, vocab_size: int | None = None) -> int:
     return int(value)
 
 
+def no_mask(x: torch.Tensor, mask_id: int, name: str, why: str) -> None:
+    """Raise ValueError if the token ids ``x`` hold ``mask_id``: [MASK] is the noise the model
+    removes, never data it is given (``why`` says what to do instead).
+
+    >>> no_mask(torch.tensor([[4, 1, 6]]), 1, "prompt", "give real tokens")
+    Traceback (most recent call last):
+        ...
+    ValueError: prompt holds the [MASK] id 1 (at position 1): give real tokens
+    """
+    hits = (x == mask_id).nonzero().tolist()        # [[row, position], ...] or [[position], ...]
+    if hits:
+        first = hits[0]
+        at = (f"row {first[0]}, position {first[1]}" if len(first) == 2 and x.shape[0] > 1
+              else f"position {first[-1]}")
+        raise ValueError(f"{name} holds the [MASK] id {mask_id} (at {at}): {why}")
+
+
 def mask_id_of(model, mask_id=None) -> int:
     """``mask_id`` if given, else the model's own ``config.mask_id`` (one source for the fact);
     either way an id inside the model's vocabulary."""

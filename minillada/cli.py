@@ -65,7 +65,10 @@ def _load_data(path, config):
         pairs = [(r["prompt"], r["completion"]) for r in read_jsonl(path)]
         tok = _build_tokenizer(config.tokenizer, " ".join(p + " " + a for p, a in pairs),
                                config.bpe_vocab_size)
-        data = SFTDataset.from_text_pairs(pairs, tok, config.seq_len)
+        try:
+            data = SFTDataset.from_text_pairs(pairs, tok, config.seq_len)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
         return tok, data, data
     if path is None:
         text = synthetic_corpus(2000, seed=config.seed)
@@ -140,6 +143,12 @@ def cmd_sample(args) -> int:
         ids = tok.encode(args.prompt, allow_special=True)
     except ValueError as e:
         raise ValueError(f"--prompt: {e}") from None
+    mdm_only = [flag for flag, value in (("--steps", args.steps), ("--block-length", args.block_length),
+                                         ("--threshold", args.threshold), ("--kv-cache", args.kv_cache))
+                if value not in (None, False)]
+    if model.config.causal and mdm_only:
+        raise ValueError(f"{', '.join(mdm_only)}: masked diffusion settings, but {args.ckpt} holds an "
+                         "autoregressive model, which samples one token at a time; leave them out")
     if not ids and model.config.causal:
         raise ValueError("--prompt is empty: an autoregressive model needs at least one token to "
                          "continue (a masked diffusion model can start from nothing)")

@@ -81,6 +81,10 @@ class SFTDataset:
         pairs = [(checks.as_ids(p, "prompt").tolist(), checks.as_ids(a, "answer").tolist()) for p, a in pairs]
         if not pairs:
             raise ValueError("SFTDataset needs at least one (prompt, answer) pair")
+        if not any(a for _, a in pairs):
+            raise ValueError(f"every answer of the {len(pairs)} pairs is empty: SFT learns only the "
+                             "answers, so the model would learn to answer nothing (is the "
+                             "answer, or 'completion', field filled in?)")
         longest = max(len(p) + len(a) + 1 for p, a in pairs)  # + 1: at least one [EOS]
         seq_len = longest if seq_len is None else seq_len
         if longest > seq_len:

@@ -87,14 +87,19 @@ def _as_ids(seq, name, device, vocab_size=None) -> torch.Tensor:
     return t
 
 
-def _pair(model, prompt, answer) -> tuple[torch.Tensor, int, int]:
-    """Validate a (prompt, answer) pair; return the joined 1-D sequence, P and L."""
+def _pair(model, prompt, answer, mask_id=None) -> tuple[torch.Tensor, int, int]:
+    """Validate a (prompt, answer) pair (neither may hold ``mask_id``, when given); return the
+    joined 1-D sequence, P and L."""
     device = checks.device_of(model, like=prompt)
     vocab_size = checks.vocab_of(model)
     prompt = _as_ids(prompt, "prompt", device, vocab_size)
     answer = _as_ids(answer, "answer", device, vocab_size)
     if answer.numel() == 0:
         raise ValueError("the answer is empty: there is nothing to score")
+    if mask_id is not None:
+        for name, ids in (("prompt", prompt), ("answer", answer)):
+            checks.no_mask(ids, mask_id, name, "a prompt and an answer are text; the estimator "
+                           "masks the answer itself")
     checks.fits(getattr(model, "config", None), prompt.numel() + answer.numel(),
                 f"prompt ({prompt.numel()} tokens) + answer ({answer.numel()} tokens)")
     return torch.cat([prompt, answer]), prompt.numel(), answer.numel()
@@ -163,7 +168,7 @@ def log_likelihood(model, prompt, answer, mc_num: int = 128, batch_size: int = 1
         raise ValueError(f"mc_num={mc_num} must be a positive multiple of batch_size={batch_size}; "
                          f"try mc_num={max(1, round(mc_num / max(batch_size, 1))) * max(batch_size, 1)}")
     mask_id = resolve_mask_id(model, mask_id)
-    seq, P, L = _pair(model, prompt, answer)
+    seq, P, L = _pair(model, prompt, answer, mask_id)
     total = sum(_batch_loss(model, seq, P, L, batch_size, estimator, cfg_scale, mask_id, eps,
                             generator).item() for _ in range(mc_num // batch_size))
     return -total / mc_num
@@ -179,7 +184,7 @@ def exact_elbo(model, prompt, answer, mask_id: int | None = None, batch_size: in
     """
     checks.positive_int(batch_size, "batch_size")
     mask_id = resolve_mask_id(model, mask_id)
-    seq, P, L = _pair(model, prompt, answer)
+    seq, P, L = _pair(model, prompt, answer, mask_id)
     if L > MAX_EXACT_ANSWER:
         raise ValueError(f"exact_elbo enumerates all 2^L - 1 mask patterns of the answer; L={L} would "
                          f"need {2 ** L - 1} forward passes. Use log_likelihood (Monte Carlo) for "

@@ -62,6 +62,8 @@ def diffusion_loss(model, x0: torch.Tensor, prompt_lengths=None, eps: float = 1e
     torch.Size([])
     """
     mask_id = resolve_mask_id(model, mask_id)
+    checks.token_ids(x0, "x0")
+    checks.no_mask(x0, mask_id, "x0", "x0 is the clean data; the forward process adds the masks")
     xt, masked, p_mask = forward_process(x0, mask_id, eps=eps, prompt_lengths=prompt_lengths,
                                          generator=generator)
     logits = model(xt, attention_mask=attention_mask) if attention_mask is not None else model(xt)

@@ -161,6 +161,8 @@ def generate(model, prompt, steps=128, gen_length=128, block_length=128, tempera
     num_blocks = checks.blocks(gen_length, block_length, steps)
     mask_id = checks.mask_id_of(model, mask_id)
     prompt = checks.tokens_for(model, prompt, "prompt", empty_ok=True)   # empty: unconditional
+    checks.no_mask(prompt, mask_id, "prompt", "the answer is what generate fills in; to fill in "
+                   "[MASK] positions inside a text, use infill()")
     B, P = prompt.shape
     checks.fits(model.config, P + gen_length, f"prompt ({P} tokens) + gen_length ({gen_length})")
 

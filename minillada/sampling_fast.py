@@ -100,6 +100,8 @@ def generate_fast(model, prompt, steps=128, gen_length=128, block_length=128, te
         raise ValueError("kv_cache=True does not support classifier-free guidance (cfg_scale > 0)")
     mask_id = checks.mask_id_of(model, mask_id)
     prompt = checks.tokens_for(model, prompt, "prompt", empty_ok=True)   # empty: unconditional
+    checks.no_mask(prompt, mask_id, "prompt", "the answer is what generate fills in; to fill in "
+                   "[MASK] positions inside a text, use infill()")
     B, P = prompt.shape
     checks.fits(model.config, P + gen_length, f"prompt ({P} tokens) + gen_length ({gen_length})")
     x = torch.full((B, P + gen_length), mask_id, dtype=torch.long, device=prompt.device)

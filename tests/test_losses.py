@@ -64,9 +64,13 @@ def test_sft_loss_never_shows_the_model_a_masked_prompt():
 
 
 def test_mask_token_is_never_a_target():
-    model = ConstantLogits(vocab_size=12)
-    x0 = torch.full((2, 8), 1)  # every clean token is [MASK]: nothing to predict
-    assert diffusion_loss(model, x0, generator=torch.Generator().manual_seed(0)).item() == 0.0
+    """forward_process never counts a [MASK] of x0 as masked (nothing to predict there), and the
+    loss refuses such an x0 outright: clean data holds no noise (issue 31)."""
+    x0 = torch.full((2, 8), 1)
+    _, masked, _ = forward_process(x0, 1, t=1.0, eps=0.0)
+    assert not masked.any()
+    with pytest.raises(ValueError, match=r"x0 holds the \[MASK\] id 1 \(at row 0, position 0\)"):
+        diffusion_loss(ConstantLogits(vocab_size=12), x0, generator=torch.Generator().manual_seed(0))
 
 
 def test_sft_needs_an_answer():
