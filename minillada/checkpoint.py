@@ -8,7 +8,7 @@ Layout of a run directory ``out/``::
     out/step_000500/meta.json  step, model config, train config, loss history, file checksums
     out/step_000500/tokenizer.json
 
-Four guarantees:
+Five guarantees:
 
 * **Atomic.** A checkpoint is written into a temporary directory, renamed into place, and only
   then does ``latest`` (itself replaced atomically with ``os.replace``) point at it. A crash at any
@@ -21,6 +21,10 @@ Four guarantees:
 * **Checked.** ``meta.json`` holds the sha256 of every other file, verified on load, and tensors
   are read with ``torch.load(..., weights_only=True)``, which refuses arbitrary Python objects (no
   pickle code runs). A damaged or incompatible checkpoint raises a ``ValueError`` naming the file.
+* **A full disk says so.** A save that runs out of space (``ENOSPC``, a quota, or a file-size
+  limit) raises :class:`NoSpaceError` naming the file and the last checkpoint, which is intact
+  (the half-written one is removed): "no space left writing .../model.pt; the last checkpoint is
+  step 200 (intact)".
 
 Before training into a run directory, :mod:`minillada.run_dir` checks it and finds the checkpoint
 to resume from.
@@ -28,7 +32,10 @@ to resume from.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
+import io
 import json
 import os
 import re
@@ -48,6 +55,38 @@ FORMAT_VERSION = 1
 KEEP = 2  # how many complete checkpoints to keep in a run directory
 CHECKPOINT_NAME = re.compile(r"step_(\d+)")        # step_000500, step_1000000
 FILES = ("model.pt", "train.pt", "tokenizer.json")  # the files meta.json holds checksums of
+
+
+class NoSpaceError(OSError):
+    """A checkpoint could not be written for want of space; the message names the file, and the
+    last complete checkpoint, which the failed save left as it was."""
+
+    def __str__(self):
+        return self.strerror
+
+
+_NO_SPACE = {errno.ENOSPC: "", errno.EDQUOT: " (the disk quota was reached)",
+             errno.EFBIG: " (a file-size limit, ulimit -f, was reached)"}
+
+
+@contextlib.contextmanager
+def _writing(file: Path):
+    """Turn the OSError of a full disk while writing ``file`` into a NoSpaceError that names it."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno not in _NO_SPACE or isinstance(e, NoSpaceError):
+            raise
+        raise NoSpaceError(e.errno, f"no space left writing {file}{_NO_SPACE[e.errno]}") from None
+
+
+def _save_tensors(obj, file: Path) -> None:
+    """``torch.save``, through a buffer, so that a failed write is an OSError (torch's own file
+    writer reports it as "unexpected pos ..." instead)."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    with _writing(file), open(file, "wb") as f:
+        f.write(buffer.getbuffer())
 
 
 @dataclass
@@ -73,37 +112,50 @@ def save_checkpoint(out_dir, model, step: int, tokenizer=None, optimizer=None,
                     train_config: dict | None = None, history=None, rng_state: dict | None = None,
                     keep: int = KEEP) -> Path:
     """Write a checkpoint of ``model`` (and what resuming needs) under ``out_dir``; return its path."""
+    from .run_dir import run_lock            # here: run_dir builds on this module
     name = checkpoint_name(step)
     out_dir = writable_dir(out_dir)
+    with run_lock(out_dir):                   # no other process saves here: what is left is stale
+        return _save(out_dir, name, model, step, tokenizer, optimizer, train_config, history,
+                     rng_state, keep)
+
+
+def _save(out_dir: Path, name: str, model, step, tokenizer, optimizer, train_config, history,
+          rng_state, keep) -> Path:
     removed = remove_stale_temporaries(out_dir)
     if removed:
         warnings.warn(f"removed {len(removed)} unfinished checkpoint(s) an interrupted save left in "
-                      f"{out_dir}: {', '.join(removed)}", stacklevel=2)
+                      f"{out_dir}: {', '.join(removed)}", stacklevel=3)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out_dir))
     try:
         model = getattr(model, "module", model)                 # unwrap DistributedDataParallel
         model = getattr(model, "_orig_mod", model)              # unwrap torch.compile
-        torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, tmp / "model.pt")
-        torch.save({"optimizer": optimizer.state_dict() if optimizer is not None else None,
-                    "rng": rng_state}, tmp / "train.pt")
+        _save_tensors({k: v.detach().cpu() for k, v in model.state_dict().items()}, tmp / "model.pt")
+        _save_tensors({"optimizer": optimizer.state_dict() if optimizer is not None else None,
+                       "rng": rng_state}, tmp / "train.pt")
         if tokenizer is not None:
-            tokenizer.save(tmp / "tokenizer.json")
+            with _writing(tmp / "tokenizer.json"):
+                tokenizer.save(tmp / "tokenizer.json")
         meta = {"format_version": FORMAT_VERSION, "step": int(step),
                 "model_config": model.config.to_dict(), "train_config": train_config or {},
                 "history": history or [],
                 "files": {f: _sha256(tmp / f) for f in FILES if (tmp / f).exists()}}
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+        with _writing(tmp / "meta.json"):
+            (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
         for f in tmp.iterdir():                                  # on disk before we point at it
-            with open(f, "rb") as fh:
+            with _writing(f), open(f, "rb") as fh:
                 os.fsync(fh.fileno())
         final = out_dir / name
         if final.exists():       # set the old one aside first: a crash leaves it as a temporary
             os.rename(final, Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out_dir)) / "old")
         os.rename(tmp, final)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, NoSpaceError):
+            raise NoSpaceError(e.errno, f"{e.strerror}; {last_checkpoint(out_dir)}") from None
         raise
-    point_latest(out_dir, name)
+    with _writing(out_dir / "latest"):
+        point_latest(out_dir, name)
     _prune(out_dir, keep, int(step))
     remove_stale_temporaries(out_dir)                            # the old copy set aside above
     return final
@@ -114,6 +166,20 @@ def point_latest(run_dir, name: str) -> None:
     pointer = Path(run_dir) / ".latest.tmp"
     pointer.write_text(name)
     os.replace(pointer, Path(run_dir) / "latest")
+
+
+def last_checkpoint(run_dir) -> str:
+    """What a run directory holds to resume from, in words, checksums verified: "the last
+    checkpoint is step 200 (intact)", or that there is none yet, or why it cannot be used."""
+    if not (Path(run_dir) / "latest").exists():
+        return "no checkpoint was written yet"
+    try:
+        path = resolve_checkpoint(run_dir)
+        meta = read_meta(path)
+        verify_checksums(path, meta)
+    except ValueError as e:
+        return f"the last checkpoint cannot be used ({e})"
+    return f"the last checkpoint is step {meta['step']} (intact)"
 
 
 def writable_dir(path, argument: str = "out_dir") -> Path:
@@ -149,7 +215,8 @@ def list_checkpoints(run_dir) -> list[tuple[int, Path]]:
 
 def remove_stale_temporaries(run_dir) -> list[str]:
     """Delete what interrupted saves left in ``run_dir`` (``.step_*`` directories, ``.latest.tmp``);
-    return their names. Only one process saves into a run directory, so none is in use."""
+    return their names. Called only under :func:`~minillada.run_dir.run_lock`: no other process
+    saves into the directory, so none of them belongs to a live save."""
     run_dir = Path(run_dir)
     stale = sorted(run_dir.glob(".step_*")) + sorted(run_dir.glob(".latest.tmp"))
     for p in stale:

@@ -8,8 +8,9 @@
 Each command is a small function that takes the parsed arguments; ``main`` builds the parser and
 turns the ``ValueError`` of a bad input into a one-line message and exit code 2 (argparse's code
 for a bad command line), instead of a traceback. Settings are checked before any data is read or
-any model is built. A run that diverges (``FloatingPointError``) or runs out of memory is not a bad
-input but a failed run: a one-line message and exit code 1.
+any model is built. A run that diverges (``FloatingPointError``), runs out of memory or finds the
+disk full is not a bad input but a failed run: a one-line message and exit code 1. Ctrl-C ends in
+one line too (the step reached, the last checkpoint), with exit code 130.
 """
 
 from __future__ import annotations
@@ -30,14 +31,14 @@ import minillada
 
 from . import checks, reversal, reversal_jsonl
 from .bpe import BPETokenizer
-from .checkpoint import load_checkpoint, writable_dir
+from .checkpoint import NoSpaceError, load_checkpoint, writable_dir
 from .data import SFTDataset, TextDataset, read_jsonl, read_text, synthetic_corpus
 from .model import PRESETS, ModelConfig, Transformer
 from .plotting import plot_reversal_bars, plot_reversal_curves
-from .run_dir import check_run_dir
+from .run_dir import check_run_dir, run_lock
 from .sampling import generate, generate_autoregressive
 from .tokenizer import CharTokenizer, WordTokenizer
-from .train import OBJECTIVES, SCHEDULES, TRAIN_PRESETS, TrainConfig, train
+from .train import OBJECTIVES, SCHEDULES, TRAIN_PRESETS, TrainConfig, TrainingInterrupted, train
 
 
 def _say(*args) -> None:
@@ -95,6 +96,12 @@ def cmd_train(args) -> int:
     except ValueError as e:
         raise _as_flags(e) from None
     checks.device(config.device, "--device")             # before the data is read or a model built
+    with run_lock(args.out if os.environ.get("RANK", "0") == "0" else None, "--out"):
+        return _train_into(args, config)
+
+
+def _train_into(args, config) -> int:
+    """``train`` once its settings are checked and ``--out`` is locked."""
     check_run_dir(args.out, args.resume, args.overwrite, "--out")
     tok, train_data, val_data = _load_data(args.data, config)
     model_cfg = ModelConfig.preset(config.model_preset, vocab_size=tok.vocab_size,
@@ -319,6 +326,16 @@ def main(argv=None) -> int:
     except FloatingPointError as e:       # the run diverged: its message says what to try
         print(f"minillada {args.command}: error: {e}", file=sys.stderr)
         return 1
+    except NoSpaceError as e:             # the disk is full; the last checkpoint is intact
+        print(f"minillada {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    except TrainingInterrupted as e:      # Ctrl-C: 130, the shell's code for death by SIGINT
+        print(f"minillada {args.command}: interrupted at step {e.step}; {e.last}; continue with "
+              "--resume", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print(f"minillada {args.command}: interrupted", file=sys.stderr)
+        return 130
     except (MemoryError, torch.OutOfMemoryError, RuntimeError) as e:
         if not _out_of_memory(e):
             raise

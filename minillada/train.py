@@ -29,12 +29,12 @@ from dataclasses import asdict
 import torch
 
 from . import checks, distributed, rng
-from .checkpoint import point_latest, save_checkpoint
+from .checkpoint import last_checkpoint, point_latest, save_checkpoint
 from .cuda_graph import cuda_graphed
 from .losses import autoregressive_loss_from_logits, diffusion_loss, diffusion_loss_from_logits
 from .masking import forward_process
 from .progress import progress_bar
-from .run_dir import check_compatible, check_run_dir, find_resumable, prepare_run_dir
+from .run_dir import check_compatible, check_run_dir, find_resumable, prepare_run_dir, run_lock
 from .train_config import OBJECTIVES, SCHEDULES, TOKENIZER_KINDS, TRAIN_PRESETS, TrainConfig  # noqa: F401
 from .sampling import generate, generate_autoregressive
 
@@ -158,6 +158,12 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
     directory that holds another run's checkpoints is refused unless ``resume=True`` continues
     from its newest intact checkpoint (damaged newer ones are skipped, and said so) or
     ``overwrite=True`` deletes them. ``resume=True`` on an empty directory starts from step 0.
+    One run at a time writes into ``out_dir`` (:func:`~minillada.run_dir.run_lock`): a second is
+    refused at once, with a ``ValueError`` that names the first.
+
+    Ctrl-C raises :class:`TrainingInterrupted` (a ``KeyboardInterrupt``) saying the step reached and
+    the last checkpoint, which is intact; a save that finds the disk full raises
+    :class:`~minillada.checkpoint.NoSpaceError` saying the same. Either way ``resume=True`` goes on.
     """
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
@@ -169,6 +175,31 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
     if resume and out_dir is None:
         raise ValueError("resume=True needs the out_dir of the run to resume")
     device, dist = _device_and_ranks(config)
+    history = []                        # filled as the run goes, so that Ctrl-C can say how far
+    try:
+        with run_lock(out_dir if dist.is_main else None):      # one run per run directory
+            _train(model, data, config, val_data, tokenizer, out_dir, resume, callback, overwrite,
+                   device, dist, history)
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(history[-1]["step"] if history else 0,
+                                  "nothing is saved without out_dir" if out_dir is None
+                                  else last_checkpoint(out_dir)) from None
+    return history
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`train`: ``step``, the last step done, and ``last``, what the run
+    directory holds to resume from ("the last checkpoint is step 200 (intact)")."""
+
+    def __init__(self, step: int, last: str):
+        self.step, self.last = step, last
+        super().__init__(f"interrupted at step {step}; {last}; continue with resume=True")
+
+
+def _train(model, data, config, val_data, tokenizer, out_dir, resume, callback, overwrite, device,
+           dist, history) -> None:
+    """The body of :func:`train`, once its arguments are checked and the run directory is locked;
+    appends to ``history`` as it goes."""
     if out_dir is not None:             # before anything is spent: a bad out_dir fails here
         if dist.is_main:
             for note in prepare_run_dir(out_dir, resume, overwrite):
@@ -180,10 +211,11 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
     g_mask = torch.Generator().manual_seed(config.seed + 1)      # the masks of the forward process
     model.to(device).train()
     optimizer = make_optimizer(model, config)
-    start, history = 0, []
+    start = 0
     if resume:
-        start, history = _resume(out_dir, model, optimizer, g_data, g_mask, config, tokenizer,
-                                 dist.is_main)
+        start, done = _resume(out_dir, model, optimizer, g_data, g_mask, config, tokenizer,
+                              dist.is_main)
+        history.extend(done)
     net, autocast = _fast_forward(model, config, device, dist, data)
     rows_per_step = config.batch_size * dist.world_size * config.grad_accum  # all ranks, all micro-batches
 
@@ -236,7 +268,6 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
     if history and history[-1]["step"] > start:      # the last step of this call, once
         save(history[-1]["step"])
     distributed.cleanup(dist)
-    return history
 
 
 # ---- the helpers of train(): devices and ranks, the fast forward, micro-batches, resuming --------

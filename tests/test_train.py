@@ -1,3 +1,4 @@
+import errno
 import json
 import os
 import subprocess
@@ -127,25 +128,32 @@ def test_checkpoint_round_trip(tmp_path):
         assert torch.equal(a, b)
 
 
-def test_a_crash_during_save_keeps_the_good_checkpoint(tmp_path, monkeypatch):
+@pytest.mark.parametrize("code, message", [
+    (errno.ENOSPC, r"no space left writing \S+/train.pt; the last checkpoint is step 1 \(intact\)$"),
+    (errno.EFBIG, r"no space left writing \S+/train.pt \(a file-size limit.*step 1 \(intact\)$"),
+    (errno.EIO, r"Input/output error"),              # not about space: passed on as it was
+])
+def test_a_crash_during_save_keeps_the_good_checkpoint(tmp_path, monkeypatch, code, message):
     tok, model, _ = small_setup()
     save_checkpoint(tmp_path, model, 1, tokenizer=tok)
-    real_save = torch.save
+    real_write = checkpoint_module._save_tensors
     calls = []
 
-    def failing_save(obj, f, *a, **kw):
-        calls.append(f)
-        if len(calls) == 2:  # model.pt is written, then the crash while writing train.pt
-            Path(f).write_bytes(b"half")
-            raise OSError("disk full")
-        return real_save(obj, f, *a, **kw)
+    def failing_write(obj, file):
+        calls.append(file)
+        if len(calls) == 2:  # model.pt is written, then the disk fails while writing train.pt
+            Path(file).write_bytes(b"half")
+            with checkpoint_module._writing(file):
+                raise OSError(code, os.strerror(code))
+        return real_write(obj, file)
 
-    monkeypatch.setattr(checkpoint_module.torch, "save", failing_save)
+    monkeypatch.setattr(checkpoint_module, "_save_tensors", failing_write)
     with torch.no_grad():
         model.head.weight.add_(1.0)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OSError, match=message) as info:
         save_checkpoint(tmp_path, model, 2, tokenizer=tok)
-    monkeypatch.setattr(checkpoint_module.torch, "save", real_save)
+    assert isinstance(info.value, checkpoint_module.NoSpaceError) == (code != errno.EIO)
+    monkeypatch.setattr(checkpoint_module, "_save_tensors", real_write)
     ckpt = load_checkpoint(tmp_path)
     assert ckpt.step == 1
     assert not torch.equal(ckpt.model.head.weight, model.head.weight)
