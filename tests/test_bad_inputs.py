@@ -286,7 +286,8 @@ LIBRARY = [
     *_cases("SFTDataset.pairs", lambda v: ml.SFTDataset(v, eos_id=2), [[([4], []), ([5, 6], [])]],
             "every answer"),
     *_cases("train.out_dir", lambda v: ml.train(_model(), ml.TextDataset(torch.arange(4, 16), 4),
-                                               TrainConfig(max_steps=1), out_dir=v), ["", "  "], "out_dir is empty"),
+                                               TrainConfig(max_steps=1), out_dir=v), ["", "  "],
+            "out_dir is empty"),
     # ---- chapter 7: the reversal experiment
     *_cases("ReversalConfig.n_facts", lambda v: reversal.ReversalConfig(n_facts=v), [*NOT_A_COUNT, 10 ** 6],
             "n_facts"),
@@ -339,7 +340,8 @@ def files(tmp_path_factory):
     (d / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
     (d / "short.txt").write_text("hello")
     (d / "facts.jsonl").write_text('{"prompt": "a", "completion": "b"}\n')
-    (d / "no_answers.jsonl").write_text('{"prompt": "a", "completion": ""}\n{"prompt": "b", "completion": ""}\n')
+    (d / "no_answers.jsonl").write_text('{"prompt": "a", "completion": ""}\n'
+                                        '{"prompt": "b", "completion": ""}\n')
     return d
 
 
@@ -357,7 +359,8 @@ TRAIN_FLAGS = {
 TRAIN_DATA = {"{d}": "is a directory", "/dev/zero": "not a regular file", "{d}/missing.txt": "no data file",
               "{d}/num.jsonl": "'prompt' must be a string", "{d}/bad.jsonl": "not valid JSON",
               "{d}/empty.txt": "is empty", "{d}/latin1.txt": "not UTF-8", "{d}/short.txt": "seq_len",
-              "no_such_dataset": "no data set named", "{d}/no_answers.jsonl": "no_answers.jsonl: every answer"}
+              "no_such_dataset": "no data set named",
+              "{d}/no_answers.jsonl": "no_answers.jsonl: every answer"}
 SAMPLE_FLAGS = {
     "--gen-length": ["0", "-1", "1000", "x"], "--steps": ["0", "-1", "x"], "--block-length": ["0", "-1", "3"],
     "--temperature": ["nan", "inf", "-1", "x"], "--threshold": ["0", "1.5", "nan", "-0.5"],
@@ -386,10 +389,12 @@ CLI = [
     *[pytest.param(["sample", "--ckpt", "{d}/mdm", "--prompt", "he", "--gen-length", "8", flag, v],
                    _name(flag), id=f"sample {flag} {v}") for flag, vs in SAMPLE_FLAGS.items() for v in vs],
     pytest.param(["sample", "--ckpt", "{d}/ar", "--prompt", ""], "--prompt", id="sample AR --prompt ''"),
-    *[pytest.param(["sample", "--ckpt", "{d}/ar", "--prompt", "he", *flags], flags[0], id=f"sample AR {flags}")
+    *[pytest.param(["sample", "--ckpt", "{d}/ar", "--prompt", "he", *flags], flags[0],
+                   id=f"sample AR {flags}")
       for flags in (["--block-length", "4", "--threshold", "0.5"], ["--steps", "4"], ["--kv-cache"])],
     pytest.param([*TRAIN[:-2], "--out", ""], "--out is empty", id="train --out ''"),
-    pytest.param(["reversal", "--quick", "--no-progress", "--out", ""], "--out is empty", id="reversal --out ''"),
+    pytest.param(["reversal", "--quick", "--no-progress", "--out", ""], "--out is empty",
+                 id="reversal --out ''"),
     pytest.param(["sample", "--ckpt", "{d}/missing", "--prompt", "he"], "missing",
                  id="sample --ckpt missing"),
     pytest.param(["sample", "--prompt", "he"], "--ckpt", id="sample without --ckpt"),
