@@ -1,5 +1,7 @@
 """Does the grader ever fail correct code? Grade a correct solution of every chapter N times while
-other processes keep every core busy, and time the grader on the reference and on the stubs.
+other processes keep every core busy, and time the grader on the reference, on the stubs, and on
+the correct solution with and without its sandbox (bubblewrap against ``--sandbox none``, the same
+workspace graded twice in a row, when idle).
 
     python benchmarks/grader_under_load.py                 # 10 runs under load (about 15 min)
     python benchmarks/grader_under_load.py --runs 2 --busy 0
@@ -25,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from exercises import _sandbox  # noqa: E402
 from exercises._spec import CHAPTERS  # noqa: E402
 from exercises._try_practice import library_student  # noqa: E402
 
@@ -62,27 +65,40 @@ def main(argv=None):
     ap.add_argument("--busy", type=int, default=os.cpu_count() or 2,
                     help="busy loops (default: one per core)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "grader.json"))
+    ap.add_argument("--sandbox", choices=_sandbox.SANDBOXES,
+                    default="bwrap" if _sandbox.available() else "none",
+                    help="the grader's sandbox for the runs under load (default: bwrap if it works)")
     args = ap.parse_args(argv)
-    record = {"cpu_count": os.cpu_count(), "busy_processes": args.busy, "runs": []}
+    record = {"cpu_count": os.cpu_count(), "busy_processes": args.busy, "sandbox": args.sandbox,
+              "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         # idle: the grader's own time on the reference and on the untouched stubs
         stubs = Path(tmp) / "stubs"
         shutil.copytree(ROOT / "exercises", stubs / "exercises",
                         ignore=shutil.ignore_patterns("__pycache__", "results*.json"))
-        ref, ref_s, _ = grade(stubs, "--impl", "reference")
-        stub, stub_s, _ = grade(stubs, "--workspace", str(stubs / "exercises"))     # the templates
+        sandbox = ("--sandbox", args.sandbox)
+        ref, ref_s, _ = grade(stubs, "--impl", "reference", *sandbox)
+        stub, stub_s, _ = grade(stubs, "--workspace", str(stubs / "exercises"), *sandbox)  # templates
         record["idle"] = {"reference_seconds": round(ref_s, 1), "reference_score": ref["score"],
                           "stubs_seconds": round(stub_s, 1), "stubs_score": stub["score"],
                           "max_score": ref["max_score"]}
         print(f"idle: reference {ref['score']}/{ref['max_score']} in {ref_s:.0f} s; "
               f"stubs {stub['score']}/{stub['max_score']} in {stub_s:.0f} s", flush=True)
         solved = solved_copy(Path(tmp) / "solved")
+        if _sandbox.available():             # the sandbox's cost: one workspace, both modes
+            record["idle"]["solved_seconds"] = {}
+            for mode in ("bwrap", "none"):
+                result, seconds, code = grade(solved, "--sandbox", mode)
+                assert code == 0, (mode, result["score"])
+                record["idle"]["solved_seconds"][mode] = round(seconds, 1)
+                print(f"idle, correct solution, --sandbox {mode}: {result['score']}/"
+                      f"{result['max_score']} in {seconds:.0f} s", flush=True)
         busy = [mp.Process(target=spin, daemon=True) for _ in range(args.busy)]
         for p in busy:
             p.start()
         try:
             for i in range(args.runs):
-                result, seconds, code = grade(solved)
+                result, seconds, code = grade(solved, *sandbox)
                 lost = [f for s in result["steps"] for f in s["failures"]]
                 record["runs"].append({"score": result["score"], "max_score": result["max_score"],
                                        "seconds": round(seconds, 1), "exit_code": code, "lost": lost})
