@@ -33,8 +33,10 @@ _RAW = {
         `get_pair_counts(chunks: dict[tuple[int, ...], int]) -> Counter`
 
         - `chunks`: each distinct chunk (a tuple of token ids) mapped to how often it occurs (an int).
-        - returns a `collections.Counter` from pairs `(a, b)` (tuples of two ints) to int counts. A
-          chunk of fewer than two ids adds nothing. Plain Python: no tensors, no randomness.
+          Read it, do not change it: the caller's dict must come back as it went in.
+        - returns a `collections.Counter` (not a plain dict, though the two compare equal: the
+          checks look at the type) from pairs `(a, b)` (tuples of two ints) to int counts. A chunk
+          of fewer than two ids adds nothing. Plain Python: no tensors, no randomness.
         """,
         example=r"""
         >>> from minillada.bpe import get_pair_counts
@@ -68,9 +70,11 @@ _RAW = {
         signature=r"""
         `merge(ids, pair: tuple[int, int], new_id: int) -> tuple[int, ...]`
 
-        - `ids`: a sequence of ints (a tuple or a list, possibly empty); it is not modified.
+        - `ids`: a sequence of ints (a tuple or a list, possibly empty); it is not modified (a
+          list comes back to the caller as it went in).
         - `pair`: the two ids to replace; `new_id`: the id that replaces them.
-        - returns a new **tuple** (it is used as a dict key in step 1.3, so it must be hashable).
+        - returns a new **tuple**, for a list too (it is used as a dict key in step 1.3, so it must
+          be hashable; the checks look at the type, not only the items).
         """,
         example=r"""
         >>> from minillada.bpe import merge
@@ -112,8 +116,8 @@ _RAW = {
         - `num_merges`: the most merges to learn; `first_id`: the id of the first merge (default
           `FIRST_MERGE_ID` = 260).
         - `verbose`: print one line per merge (not checked).
-        - returns the merged pairs in the order learned, at most `num_merges` of them; the k-th
-          (0-based) got id `first_id + k`.
+        - returns a list of the merged pairs, each a tuple `(a, b)` of two ints, in the order
+          learned, at most `num_merges` of them; the k-th (0-based) got id `first_id + k`.
         """,
         example=r"""
         >>> from minillada.bpe import learn_merges
@@ -164,6 +168,14 @@ _RAW = {
         - returns the same shape: compute in float32 (`x.float()`), convert back with
           `.type_as(x)`, then multiply by `self.weight`. The result has x's dtype when the weight
           has it too (a bf16 module on bf16 input stays bf16).
+        - the values of a bf16 (and a float16) module on an input of that dtype are checked, not
+          only the dtype: they must be the library's, the float32 result rounded once by
+          `.type_as(x)` and then multiplied by the weight. Another float32 formula (`/ sqrt`
+          instead of `* rsqrt`) may land a bf16 step off in a few entries, and at most 2% of the
+          entries may differ (by a step or two); scaling x in bf16 (`x * scale.type_as(x)`)
+          rounds twice and moves about a quarter of them.
+        - `x` is left as it was. For a float32 x, `x.float()` is x itself, not a copy: write
+          `xf = xf * ...`, never `xf *= ...`, which would overwrite the caller's tensor.
         - the check "a float16 input must not overflow" converts the module too
           (`norm.to(torch.float16)` on a float16 x of size ~300): the squares are taken in float32,
           where $300^2$ is harmless, and only the normalised values (of size ~1) are rounded back
@@ -213,8 +225,10 @@ _RAW = {
         `rope_cache(max_seq_len: int, head_dim: int, theta: float = 10000.0) -> (cos, sin)`
 
         - `head_dim` = D, even.
-        - returns two float32 tensors of shape (max_seq_len, head_dim // 2): entry `[p, j]` is
-          $\cos$ (resp. $\sin$) of $p\,\theta^{-2j/D}$. Order: `cos` first.
+        - returns the tuple `(cos, sin)` of two float32 tensors of shape (max_seq_len,
+          head_dim // 2): entry `[p, j]` is $\cos$ (resp. $\sin$) of $p\,\theta^{-2j/D}$. Order:
+          `cos` first. Not one stacked (2, T, D/2) tensor: it would unpack the same way, but it is
+          not the pair the contract names, and the checks look at the type.
         - precision: the library computes the frequencies and the angles in float32
           (`torch.arange(..., dtype=torch.float32)`; `theta ** tensor` stays float32). Computing
           them in float64 and converting the tables with `.float()` passes the checks as well
@@ -265,6 +279,11 @@ _RAW = {
           8)` for T = 12). Given a longer table the library's `apply_rope` fails with a
           broadcasting RuntimeError; slicing inside as well would do no harm, but is not needed.
         - returns the rotated x: same shape and dtype as x (compute in float32, then `.type_as(x)`).
+          For a bf16 x the values are checked too: the float32 rotation with the float32 tables,
+          rounded once to bf16 (at most 2% of the entries may differ, by a bf16 step or two).
+          Casting `cos` and `sin` to x's dtype and rotating in bf16 does not pass.
+        - `x`, `cos` and `sin` are left as they were: build the result in new tensors
+          (`torch.cat`), do not write into `x.float()`, which for a float32 x is x itself.
         """,
         example=r"""
         >>> import torch
@@ -312,6 +331,8 @@ _RAW = {
           column j key j.
         - returns float (B, H, T, D), the same as `F.scaled_dot_product_attention(q, k, v,
           is_causal=causal)`.
+        - `q`, `k` and `v` are left as they were: scale the scores (`/ math.sqrt(D)`), not `q` in
+          place (`q /= ...` changes the caller's tensor).
         """,
         example=r"""
         >>> import torch
@@ -355,7 +376,8 @@ _RAW = {
         config.mlp_hidden, bias=False)` and `self.down` = `nn.Linear(config.mlp_hidden, config.d_model,
         bias=False)`.
 
-        You write `forward(x)`: `x` float (..., d_model) -> float (..., d_model), same dtype.
+        You write `forward(x)`: `x` float (..., d_model) -> float (..., d_model), same dtype; `x`
+        is left as it was.
         """,
         example=r"""
         >>> import torch
@@ -409,10 +431,14 @@ _RAW = {
         - `eps`: float in [0, 1). `prompt_lengths`: None, or B ints in 0..T.
         - `generator`: a `torch.Generator` or None; draw every random number from it, in this
           order: `t` (B,) when it is None, then the uniforms (B, T), both with
-          `rng.rand(..., device=x0.device, generator=generator)`.
-        - returns `xt` LongTensor (B, T) (`mask_id` where masked, x0 elsewhere), `masked`
-          BoolTensor (B, T), `p_mask` float32 (B, T): $p_b$ repeated along row b (prompt positions
-          included).
+          `rng.rand(..., device=x0.device, generator=generator)`. The checks compare your `xt`,
+          `masked` and `p_mask` with the library's for the same seed, so the order matters: the
+          uniforms first and then `t` has the right distribution but other masks.
+        - returns the tuple `(xt, masked, p_mask)`: `xt` LongTensor (B, T) (`mask_id` where
+          masked, x0 elsewhere), `masked` BoolTensor (B, T), `p_mask` float32 (B, T): $p_b$
+          repeated along row b (prompt positions included).
+        - `x0` is left as it was: `xt` is a new tensor (`torch.where`, or `x0.clone()` before
+          writing `[MASK]` into it).
         """,
         example=r"""
         >>> import torch
@@ -432,7 +458,8 @@ _RAW = {
         errors=r"""
         Each a `ValueError`; the checks ask for the class, not the wording.
 
-        - `x0` is not a 2-D `torch.long` tensor (`token_ids` raises it).
+        - `x0` is not a 2-D `torch.long` tensor (`token_ids` raises it): the checks try a float
+          tensor, int32 ids, a list of lists and a 1-D tensor.
         - `eps` outside [0, 1) (1 itself is refused).
         - a given `t` outside [0, 1], or with a number of values other than 1 or B. The library
           says `t must lie in [0, 1], got [1.5]` and `t must be one number or one per row: 4 for
@@ -478,7 +505,7 @@ _RAW = {
           (`.reshape(-1)`) and it comes for free. A bare int is never broadcast: for B > 1 it is
           one length for B rows, a ValueError.
         - True at positions $j <$ `prompt_lengths[b]`. A length 0 gives an all-False row, a
-          length T an all-True one.
+          length T an all-True one. A tensor of lengths is left as it was.
         """,
         example=r"""
         >>> from minillada.masking import prompt_mask
@@ -529,8 +556,9 @@ _RAW = {
         attention_mask=None) -> Tensor` (0-d float, with a gradient)
 
         - `model`: maps a LongTensor (B, T) to float logits (B, T, V).
-        - `x0`: LongTensor (B, T), the targets. `prompt_lengths`: None (pre-training) or B ints
-          with $0 \le P_b < T$ (SFT).
+        - `x0`: LongTensor (B, T), the targets, left as it was (do not overwrite the unmasked
+          targets in it, e.g. with an ignore index: the weight `masked` already zeroes them).
+          `prompt_lengths`: None (pre-training) or B ints with $0 \le P_b < T$ (SFT).
         - `eps`, `generator`: passed on to `forward_process`, called exactly once; it draws all
           the randomness.
         - how to call it: by its name in this file, once, as `xt, masked, p_mask =
@@ -612,7 +640,9 @@ _RAW = {
         Any argsort will do, stable or not: argsort of argsort gives distinct ranks even for tied
         scores, so exactly $l_b$ positions are masked; the prompt's scores tie at 2 but rank after
         every answer position, and a tie between two uniforms is rare and only decides which of
-        the two is taken. (No check compares your masks with the library's for a seed.)
+        the two is taken. The checks compare your masks with the library's for the same seed, so
+        draw the scores as the signature says and mask the $l_b$ *smallest*: the largest (with the
+        prompt at -1) would be uniform too, but other masks.
         """,
         signature=r"""
         `mask_exactly(x0, num_masked, mask_id, prompt_lengths=None, generator=None)
@@ -623,9 +653,10 @@ _RAW = {
           $0 \le l_b \le T - P_b$.
         - `prompt_lengths`: None (no prompt) or B ints in 0..T.
         - `generator`: one draw, `rng.rand(B, T, device=x0.device, generator=generator)`.
-        - returns `xt` LongTensor (B, T) and `masked` BoolTensor (B, T) with exactly $l_b$ Trues
-          in row b, none in the prompt. Unlike `forward_process`, a `[MASK]` already in x0 is not
-          excluded, and no `p_mask` is returned.
+        - returns the tuple `(xt, masked)`: `xt` LongTensor (B, T) and `masked` BoolTensor (B, T)
+          with exactly $l_b$ Trues in row b, none in the prompt. Unlike `forward_process`, a
+          `[MASK]` already in x0 is not excluded, and no `p_mask` is returned.
+        - `x0` is left as it was: `xt` is a new tensor.
         """,
         example=r"""
         >>> import torch
@@ -647,7 +678,8 @@ _RAW = {
         errors=r"""
         Each a `ValueError`; the checks ask for the class, not the wording.
 
-        - `x0` is not a 2-D `torch.long` tensor (`token_ids`).
+        - `x0` is not a 2-D `torch.long` tensor (`token_ids`): the checks try a float tensor,
+          int32 ids, a list of lists and a 1-D tensor.
         - some $l_b < 0$ or $l_b > T - P_b$ (more masks than answer positions). The library says
           `cannot mask [4, 2] positions in rows with [3, 6] positions after the prompt`: the
           counts, then each row's room $T - P_b$.
@@ -686,8 +718,11 @@ _RAW = {
         `stratified_mask_counts(batch_size: int, L: int, generator=None, device=None)
         -> LongTensor (batch_size,)`
 
-        - values in 1..L; `b` = `batch_size`, L = the answer length.
+        - values in 1..L, a `torch.long` tensor (not int32); `b` = `batch_size`, L = the answer
+          length.
         - draw exactly one random number: `k = int(rng.randint(1, L + 1, (), generator=generator))`.
+          The checks compare your counts with the library's for the same seed: another way to
+          draw a uniform k (say `int(u * L) + 1`) has the right distribution but other values.
         - offsets `torch.arange(batch_size) * L // batch_size` (multiply first, then floor-divide);
           the result is moved with `.to(device)`.
         """,
@@ -740,7 +775,9 @@ _RAW = {
         - each batch: `x0 = seq.expand(batch_size, -1)` (b, P + L) with `seq` from `_pair`;
           `l = stratified_mask_counts(batch_size, L, generator, seq.device)`, then
           `mask_exactly(x0, l, mask_id, prompt_lengths=[P] * batch_size, generator=generator)`
-          (this order of draws reproduces the library); `prompt_index = arange(P + L) < P`;
+          (this order of draws reproduces the library, and the checks compare your estimate with
+          the library's for the same seed: drawing the l of every batch first, then the masks,
+          gives another estimate); `prompt_index = arange(P + L) < P`;
           `logits = guided_logits(model, xt, prompt_index, cfg_scale, mask_id)`.
         - `estimator="t"`: `forward_process(x0, mask_id, eps=eps, prompt_lengths=[P] * batch_size,
           generator=generator)` and the weight `1 / p_mask`.
@@ -885,7 +922,8 @@ _RAW = {
         `get_num_transfer_tokens(mask_index: Tensor, steps: int) -> LongTensor (B, steps)`
 
         - `mask_index`: BoolTensor (B, L), True at the masks; `steps`: a positive int.
-        - row b of the result sums to `mask_index[b].sum()`.
+        - row b of the result sums to `mask_index[b].sum()`. The result is `torch.long` (int32
+          counts, from `.int()`, are refused).
         """,
         example=r"""
         >>> import torch
@@ -923,7 +961,11 @@ _RAW = {
         - otherwise a float64 tensor of the same shape, `logits.double() / temperature + g`, with
           `u = rng.rand(*logits.shape, device=logits.device, generator=generator,
           dtype=torch.float64)` (one uniform per entry, from `generator`), clamped at 1e-300 before
-          the logs.
+          the logs. Convert first, then divide: for bf16 logits the checks compare the scores
+          with the library's within 1e-12, and `(logits / temperature).double()` is off by a bf16
+          rounding.
+        - the caller's `logits` are left as they were. For float64 logits `logits.double()` is
+          the logits themselves, so build new tensors (`/`, `+`), not `/=` and `+=`.
         """,
         example=r"""
         >>> import torch
@@ -967,18 +1009,20 @@ _RAW = {
         $c_i \sim U(0, 1)$. Off the candidates $c_i = -\infty$. Reveal the `num_transfer[b]`
         candidates of row b with the highest confidence; ties go to the leftmost position, which
         a stable sort gives: `conf.argsort(dim=1, descending=True, stable=True)`. With
-        `threshold`, also every candidate with $c_i \ge$ threshold. Revealed positions take
-        $\hat x_0$; all others keep x. (The checks compare the confidences with a float64
-        softmax within a relative 1e-5, and their random logits hold no tie among the
-        candidates, so neither the float64 nor the stable sort is graded: both are there to
-        agree with the library everywhere.)
+        `threshold`, also every candidate with $c_i \ge$ threshold (a confidence equal to the
+        threshold counts). Revealed positions take $\hat x_0$; all others keep x. The checks
+        grade all three rules: the confidence must be float64, and for bf16 logits equal to the
+        float64 softmax within 1e-12 (a softmax in bf16, converted afterwards, is not); tied
+        confidences must go to the leftmost positions (an ascending sort that is then flipped
+        sends them right); and a confidence exactly at the threshold must be revealed.
         """,
         signature=r"""
         `remask_step(logits, x, candidates, num_transfer, mask_id, temperature=0.0,
         remasking="low_confidence", threshold=None, generator=None) -> (new_x, confidence, revealed)`
 
-        - `logits`: float (B, T, V); work on a clone: the caller's `logits` and `x` must come
-          back unchanged.
+        - `logits`: float (B, T, V); work on a clone: the caller's `logits`, `x`, `candidates`
+          and `num_transfer` must come back unchanged (build `revealed` as a new tensor, not with
+          `&=` on `candidates`).
         - `x`: LongTensor (B, T); `candidates`: BoolTensor (B, T), the masks this step may reveal.
         - `num_transfer`: LongTensor (B,), how many to reveal per row (at least that many with a
           threshold); `mask_id`: int.
@@ -987,8 +1031,9 @@ _RAW = {
         - `generator`: used first by `add_gumbel_noise` (only when temperature > 0), then for the
           random confidences `rng.rand(B, T, device=x.device, generator=generator,
           dtype=torch.float64)`.
-        - returns `new_x` LongTensor (B, T); `confidence` float64 (B, T), $-\infty$ off the
-          candidates; `revealed` BoolTensor (B, T), a subset of the candidates.
+        - returns the tuple `(new_x, confidence, revealed)`: `new_x` LongTensor (B, T);
+          `confidence` float64 (B, T), $-\infty$ off the candidates; `revealed` BoolTensor (B, T),
+          a subset of the candidates.
         """,
         example=r"""
         >>> import torch
@@ -1038,6 +1083,8 @@ _RAW = {
           (use `prompt_index.expand_as(x)`); `cfg_scale` = $w \ge 0$; `mask_id`: int.
         - $w = 0$: return `model(x)`, one call. Otherwise one call on
           `torch.cat([x, uncond], dim=0)` (2B, T), split with `.chunk(2, dim=0)` into cond, un.
+        - `uncond` is a new tensor (`x.masked_fill(...)`): the caller's `x` and `prompt_index` are
+          left as they were. The result has the model's dtype.
         """,
         example=r"""
         >>> import torch

@@ -320,4 +320,95 @@ MUTANTS = [
     ("3.3", "minillada.losses", "_checked_prompt_lengths", "if bool((lengths >= T).any()):",
      "if bool((lengths > T).any()):",
      "SFT: lets a prompt fill its whole row (no answer token: the row divides by 0)"),
+    # ---- added with issue 30: the six kinds of mistake that no check saw ----------------------
+    # 1. a result of another type than the contract names (the judges converted it before comparing)
+    ("1.1", "minillada.bpe", "get_pair_counts",
+     "    counts: Counter = Counter()\n    for ids, freq in chunks.items():\n"
+     "        for pair in zip(ids, ids[1:]):\n            counts[pair] += freq",
+     "    counts = {}\n    for ids, freq in chunks.items():\n"
+     "        for pair in zip(ids, ids[1:]):\n            counts[pair] = counts.get(pair, 0) + freq",
+     "counts in a plain dict (dict.get), not the Counter the contract names"),
+    ("1.2", "minillada.bpe", "merge", "return tuple(out)", "return out",
+     "returns a list, not a tuple (step 1.3 uses the result as a dict key)"),
+    ("1.3", "minillada.bpe", "learn_merges", "merges.append(pair)", "merges.append(list(pair))",
+     "records each merge as a list [a, b], not the pair (a, b)"),
+    ("2.2", "minillada.model", "rope_cache", "return angles.cos(), angles.sin()",
+     "return torch.stack([angles.cos(), angles.sin()])",
+     "stacks cos and sin into one (2, T, D/2) tensor instead of returning the pair (cos, sin)"),
+    ("3.1", "minillada.masking", "forward_process", "    return xt, masked, p_mask",
+     "    return [xt, masked, p_mask]",
+     "returns a list [xt, masked, p_mask], not the tuple of the contract"),
+    # 2. an argument changed in place
+    ("1.1", "minillada.bpe", "get_pair_counts", "    for ids, freq in chunks.items():\n",
+     "    while chunks:\n        ids, freq = chunks.popitem()\n",
+     "pops the chunks off the caller's dict while counting: the caller's corpus is emptied"),
+    ("1.3", "minillada.bpe", "learn_merges",
+     "    chunks = dict(chunks)\n    merges: list[tuple[int, int]] = []\n"
+     "    for new_id in range(first_id, first_id + num_merges):\n"
+     "        counts = get_pair_counts(chunks)\n        if not counts:\n            break\n"
+     "        pair, freq = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))\n"
+     "        if freq < 2:\n            break\n        merges.append(pair)\n"
+     "        merged: Counter = Counter()\n        for ids, f in chunks.items():\n"
+     "            merged[merge(ids, pair, new_id) if len(ids) > 1 else ids] += f\n"
+     "        chunks = merged\n",
+     "    merges: list[tuple[int, int]] = []\n"
+     "    for new_id in range(first_id, first_id + num_merges):\n"
+     "        counts = get_pair_counts(chunks)\n        if not counts:\n            break\n"
+     "        pair, freq = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))\n"
+     "        if freq < 2:\n            break\n        merges.append(pair)\n"
+     "        merged: Counter = Counter()\n        for ids, f in chunks.items():\n"
+     "            merged[merge(ids, pair, new_id) if len(ids) > 1 else ids] += f\n"
+     "        chunks.clear()\n        chunks.update(merged)\n",
+     "merges in the caller's dict (no copy): the chunks the caller passed in are rewritten"),
+    ("2.1", "minillada.model", "RMSNorm", "xf = xf * torch.rsqrt(", "xf *= torch.rsqrt(",
+     "scales in place (xf *= ...): for a float32 x, x.float() is x itself, so the caller's "
+     "tensor is overwritten"),
+    ("2.4", "minillada.model", "attention", "scores = q @ k.transpose(-2, -1) / math.sqrt(D)",
+     "q /= math.sqrt(D)\n    scores = q @ k.transpose(-2, -1)",
+     "scales q in place (q /= sqrt(D)): the caller's q is changed"),
+    ("3.1", "minillada.masking", "forward_process", "xt = torch.where(masked, mask_id, x0)",
+     "xt = x0\n    xt[masked] = mask_id",
+     "writes [MASK] into x0 itself (no clone): the caller's clean tokens are overwritten"),
+    ("3.3", "minillada.losses", "diffusion_loss_from_logits",
+     "weighted = _token_ce(logits, x0) * masked / p_mask",
+     "x0[~masked] = -100                                 # ignore_index: not a target\n"
+     "    weighted = _token_ce(logits, x0) * masked / p_mask",
+     "marks the unmasked targets with ignore_index -100 in x0 itself: the caller's x0 is "
+     "overwritten"),
+    # 3. low precision where the guide says float32
+    ("2.1", "minillada.model", "RMSNorm",
+     "xf = xf * torch.rsqrt(xf.pow(2).mean(dim=-1, keepdim=True) + self.eps)\n"
+     "        return xf.type_as(x) * self.weight",
+     "scale = torch.rsqrt(xf.pow(2).mean(dim=-1, keepdim=True) + self.eps)\n"
+     "        return x * scale.type_as(x) * self.weight",
+     "takes the mean of squares in float32 but scales x in its own dtype (bf16 rounds twice)"),
+    ("2.3", "minillada.model", "apply_rope", "x1, x2 = x.float().chunk(2, dim=-1)",
+     "cos, sin = cos.type_as(x), sin.type_as(x)\n    x1, x2 = x.chunk(2, dim=-1)",
+     "casts the cos and sin tables to x's dtype and rotates in bf16, not in float32"),
+    ("3.1", "minillada.masking", "forward_process",
+     "t = rng.to_device(checks.noise_level(t, B), x0.device)",
+     "checks.noise_level(t, B)\n"
+     "        t = rng.to_device(torch.as_tensor(t).reshape(-1).expand(B), x0.device)",
+     "checks a given t but then uses it as given: a float64 t gives a float64 p_mask, not float32"),
+    # 4. random draws in another order than the guide fixes
+    ("3.1", "minillada.masking", "forward_process",
+     "    if t is None:     # drawn here, so in [0, 1) by construction: no check (a check would sync a GPU)\n"
+     "        t = rng.rand(B, device=x0.device, generator=generator)                  # (B,)\n"
+     "    else:\n"
+     "        t = rng.to_device(checks.noise_level(t, B), x0.device)                  # (B,)\n"
+     "    p_mask = ((1 - eps) * t + eps)[:, None].expand(B, T)                      # (B, T)\n"
+     "    masked = rng.rand(B, T, device=x0.device, generator=generator) < p_mask",
+     "    u = rng.rand(B, T, device=x0.device, generator=generator)        # the uniforms first\n"
+     "    if t is None:\n"
+     "        t = rng.rand(B, device=x0.device, generator=generator)\n"
+     "    else:\n"
+     "        t = rng.to_device(checks.noise_level(t, B), x0.device)\n"
+     "    p_mask = ((1 - eps) * t + eps)[:, None].expand(B, T)\n"
+     "    masked = u < p_mask",
+     "draws the (B, T) uniforms before t: the right distribution, but not the library's masks "
+     "for a seed"),
+    # 6. an error to raise that no probe provoked
+    ("3.1", "minillada.masking", "forward_process", '    checks.token_ids(x0, "x0")\n',
+     '    if x0.is_floating_point():\n        raise ValueError("x0 must hold token ids, not floats")\n',
+     "refuses float tensors only: int32 ids or a list of lists get through"),
 ]

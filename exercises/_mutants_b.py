@@ -387,4 +387,106 @@ MUTANTS = [
      "prompt_lengths=[P] * batch_size,\n"
      "                                  generator=torch.Generator().manual_seed(0))",
      "reuses one fixed mask seed in every batch: the same masks again and again"),
+    # ---- added with issue 30: the six kinds of mistake that no check saw ----------------------
+    # 1. a result of another type than the contract names (the judges converted it before comparing)
+    ("4.2", "minillada.likelihood", "stratified_mask_counts",
+     "return ((k - 1 + offsets) % L + 1).to(device)",
+     "return ((k - 1 + offsets) % L + 1).int().to(device)",
+     "converts the counts to int32 (.int()), not a LongTensor"),
+    ("5.1", "minillada.sampling", "get_num_transfer_tokens", "return base + extra.long()",
+     "return (base + extra).int()",
+     "returns int32 counts (.int()), not a LongTensor"),
+    ("5.3", "minillada.sampling", "remask_step", "probs = logits.double().softmax(dim=-1)",
+     "probs = logits.softmax(dim=-1)",
+     "takes the softmax in the logits' dtype: a float32 confidence, not float64"),
+    # 2. an argument changed in place
+    ("4.1", "minillada.likelihood", "mask_exactly", "return torch.where(masked, mask_id, x0), masked",
+     "x0[masked] = mask_id\n    return x0, masked",
+     "writes [MASK] into x0 itself: the caller's tokens are overwritten (and xt is x0)"),
+    ("5.2", "minillada.sampling", "add_gumbel_noise", "return logits.double() / temperature + gumbel",
+     "scores = logits.double()\n    scores /= temperature\n    scores += gumbel\n    return scores",
+     "divides and adds in place on logits.double(), which for float64 logits is the caller's "
+     "tensor"),
+    ("5.3", "minillada.sampling", "remask_step", "revealed = (rank < k) & candidates",
+     "revealed = candidates\n    revealed &= rank < k",
+     "builds revealed in the caller's candidates tensor (&= on it): the caller's candidates "
+     "change"),
+    ("5.4", "minillada.guidance", "guided_logits",
+     "    uncond = x.masked_fill(prompt_index.expand_as(x), mask_id)\n"
+     "    both = model(torch.cat([x, uncond], dim=0))                  # (2B, T, V)\n"
+     "    cond, un = both.chunk(2, dim=0)                              # each (B, T, V)\n",
+     "    cond = model(x)\n"
+     "    uncond = x\n"
+     "    uncond[prompt_index.expand_as(x)] = mask_id                  # x itself: no clone\n"
+     "    un = model(uncond)\n",
+     "masks the prompt in x itself for the unconditional pass (after the conditional one): the "
+     "caller's x is overwritten"),
+    # 3. low precision where the guide says float64
+    ("5.2", "minillada.sampling", "add_gumbel_noise", "return logits.double() / temperature + gumbel",
+     "return (logits / temperature).double() + gumbel",
+     "divides by the temperature in the logits' own dtype (bf16 rounding), then converts to float64"),
+    ("5.3", "minillada.sampling", "remask_step", "probs = logits.double().softmax(dim=-1)",
+     "probs = logits.softmax(dim=-1).double()",
+     "takes the softmax in the logits' dtype (bf16) and converts the probabilities to float64 "
+     "afterwards"),
+    # 4. random draws in another order than the guide fixes
+    ("4.1", "minillada.likelihood", "mask_exactly",
+     "    scores = scores.masked_fill(prompt, 2.0)            # prompt positions sort last, never chosen\n"
+     "    rank = scores.argsort(dim=1).argsort(dim=1)",
+     "    scores = scores.masked_fill(prompt, -1.0)           # prompt positions sort last, never chosen\n"
+     "    rank = scores.argsort(dim=1, descending=True).argsort(dim=1)",
+     "masks the l largest scores (the prompt at -1): uniform too, but not the library's masks for "
+     "a seed"),
+    ("4.2", "minillada.likelihood", "stratified_mask_counts",
+     "k = int(rng.randint(1, L + 1, (), generator=generator))",
+     "k = int(float(rng.rand(1, generator=generator)) * L) + 1",
+     "draws the start as int(u L) + 1 from a uniform: uniform on 1..L too, but not the draw the "
+     "guide fixes"),
+    ("4.3", "minillada.likelihood", "log_likelihood",
+     "    total = sum(_batch_loss(model, seq, P, L, batch_size, estimator, cfg_scale, mask_id, eps,\n"
+     "                            generator).item() for _ in range(mc_num // batch_size))",
+     "    if estimator == \"l\":                   # the mask counts of every batch first, then the masks\n"
+     "        x0 = seq.expand(batch_size, -1)\n"
+     "        prompt_index = torch.arange(P + L, device=seq.device) < P\n"
+     "        counts = [stratified_mask_counts(batch_size, L, generator, seq.device)\n"
+     "                  for _ in range(mc_num // batch_size)]\n"
+     "        total = 0.0\n"
+     "        for l in counts:\n"
+     "            xt, masked = mask_exactly(x0, l, mask_id, prompt_lengths=[P] * batch_size,\n"
+     "                                      generator=generator)\n"
+     "            logits = guided_logits(model, xt, prompt_index, cfg_scale, mask_id)\n"
+     "            total += float((_token_ce(logits, x0) * masked * (L / l.float())[:, None]).sum())\n"
+     "    else:\n"
+     "        total = sum(_batch_loss(model, seq, P, L, batch_size, estimator, cfg_scale, mask_id,\n"
+     "                                eps, generator).item() for _ in range(mc_num // batch_size))",
+     "draws the mask counts of every batch first, then the masks: an unbiased estimate, but not "
+     "the library's for a seed"),
+    # 5. a rule that the inputs never exercised (ties, a boundary where round and int differ)
+    ("5.3", "minillada.sampling", "remask_step",
+     "order = conf.argsort(dim=1, descending=True, stable=True)",
+     "order = conf.argsort(dim=1, stable=True).flip(1)",
+     "sorts ascending and flips the order: ties go to the rightmost position, not the leftmost"),
+    ("5.3", "minillada.sampling", "remask_step", "descending=True, stable=True)", "descending=True)",
+     "an unstable sort: tied confidences are revealed in whatever order the sort leaves them"),
+    ("5.3", "minillada.sampling", "remask_step", "(conf >= threshold)", "(conf > threshold)",
+     "reveals only candidates strictly above the threshold (the guide says: at least)"),
+    ("6.1", "minillada.train", "lr_at",
+     "decay_start = config.max_steps - int(config.decay_fraction * config.max_steps)",
+     "decay_start = config.max_steps - round(config.decay_fraction * config.max_steps)",
+     "rounds the number of decay steps instead of truncating it with int"),
+    ("6.1", "minillada.train", "lr_at",
+     "decay_start = config.max_steps - int(config.decay_fraction * config.max_steps)",
+     "decay_start = config.max_steps - math.ceil(config.decay_fraction * config.max_steps)",
+     "rounds the number of decay steps up (math.ceil) instead of truncating it"),
+    ("6.2", "minillada.train", "train_step", "if grad_clip > 0:", "if grad_clip >= 0:",
+     "clips at grad_clip = 0 too, which zeroes every gradient instead of turning clipping off"),
+    # 6. an error to raise that no probe provoked
+    ("4.1", "minillada.likelihood", "mask_exactly", '    checks.token_ids(x0, "x0")\n',
+     '    if x0.is_floating_point():\n        raise ValueError("x0 must hold token ids, not floats")\n',
+     "refuses float tensors only: int32 ids or a list of lists get through"),
+    ("4.3", "minillada.likelihood", "log_likelihood",
+     "checks.likelihood_args(mc_num, batch_size, cfg_scale, eps)\n"
+     "    if batch_size <= 0 or mc_num <= 0 or mc_num % batch_size:",
+     "if batch_size <= 0 or mc_num < 0 or mc_num % batch_size:",
+     "refuses a negative mc_num but not 0 (which then divides by zero)"),
 ]

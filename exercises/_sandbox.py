@@ -85,12 +85,8 @@ def _sha256(path: Path) -> str:
 
 
 def tree_fingerprints(folder: Path, name: str) -> dict[str, str]:
-    """``{name/relative path: sha256}`` of every file under ``folder``, bytecode caches left out.
-
-    >>> import tempfile; d = Path(tempfile.mkdtemp()); _ = (d / "a.py").write_text("x = 1")
-    >>> list(tree_fingerprints(d, "lib"))
-    ['lib/a.py']
-    """
+    """``{name/relative path: sha256}`` of every file under ``folder``, bytecode caches left out:
+    ``tree_fingerprints(Path("minillada"), "minillada")`` has a key ``"minillada/model.py"``."""
     out = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file() and not any(part in SKIP for part in path.relative_to(folder).parts):
@@ -120,11 +116,9 @@ class Watched:
 
 
 def changes(before: dict[str, str], after: dict[str, str]) -> list[str]:
-    """The files that differ between two snapshots, each with what happened to it.
-
-    >>> changes({"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"})
-    ['b (changed)', 'c (added)']
-    """
+    """The files that differ between two snapshots, each with what happened to it: from
+    ``{"a": "1", "b": "2"}`` to ``{"a": "1", "b": "3", "c": "4"}``, ``["b (changed)", "c (added)"]``
+    (the doctest-free form: ``pytest exercises`` counts every test it collects as a check)."""
     out = []
     for name in sorted(set(before) | set(after)):
         if name not in after:

@@ -16,12 +16,14 @@ from itertools import combinations, product
 import torch
 import torch.nn as nn
 
-from exercises._checks import check, library, patched, raises, with_library
+from exercises._checks import (check, expect_error, expect_tensor, expect_tuple, expect_type,
+                               expect_unchanged, library, patched, raises, with_library)
 from exercises._helpers import ConstantLogits, tiny_model
 from minillada import ModelConfig
 from minillada.guidance import guided_logits
 from minillada.losses import _token_ce
 from minillada.likelihood import exact_elbo as library_exact_elbo
+from minillada.likelihood import log_likelihood as library_log_likelihood
 from minillada.masking import forward_process as library_forward_process
 
 MASK = 1
@@ -72,12 +74,22 @@ class NoConfig(nn.Module):
 
 # ---- 4.1 mask_exactly ---------------------------------------------------------------------------
 
+def expect_masks(got, B, T):
+    """The tuple (xt long, masked bool), each (B, T)."""
+    xt, masked = expect_tuple(got, 2, "mask_exactly")
+    expect_tensor(xt, "mask_exactly", "xt", dtype=torch.long, shape=(B, T))
+    expect_tensor(masked, "mask_exactly", "masked", dtype=torch.bool, shape=(B, T))
+    return xt, masked
+
+
 def probe_mask_exactly_counts(ex):
     x0 = tokens(3, 10)
-    return [ex.mask_exactly(x0, torch.tensor([0, 4, 7]), MASK, prompt_lengths=[2, 3, 3],
-                            generator=seeded(0)),
-            ex.mask_exactly(x0, [1, 0, 10], MASK, generator=seeded(1)),
-            ex.mask_exactly(x0, 3, MASK, prompt_lengths=torch.tensor([0, 5, 7]), generator=seeded(2))]
+    out = [ex.mask_exactly(x0, torch.tensor([0, 4, 7]), MASK, prompt_lengths=[2, 3, 3],
+                           generator=seeded(0)),
+           ex.mask_exactly(tokens(3, 10), [1, 0, 10], MASK, generator=seeded(1)),
+           ex.mask_exactly(tokens(3, 10), 3, MASK, prompt_lengths=torch.tensor([0, 5, 7]),
+                           generator=seeded(2))]
+    return {"out": out, "after": {"x0": x0}}
 
 
 @check("4.1", probe_mask_exactly_counts)
@@ -85,13 +97,14 @@ def test_mask_exactly_counts(got):
     """returns (xt, masked), each (B, T): masked (bool) has exactly num_masked[b] Trues in row b,
     none in its first prompt_lengths[b] tokens, up to every position after the prompt; xt (long)
     is x0 with [MASK] where masked; num_masked may be a tensor, a list or one int for every row,
-    prompt_lengths a list or a tensor; without prompt_lengths any position may be masked"""
+    prompt_lengths a list or a tensor; without prompt_lengths any position may be masked; returns
+    the tuple (xt, masked) and leaves the caller's x0 as it was"""
     x0 = tokens(3, 10)
-    for case, (xt, masked), num, prompt in zip(
-            ["tensor counts", "list counts, no prompt", "one int for every row"], got,
+    expect_unchanged(got["after"], {"x0": x0}, "mask_exactly")
+    for case, out, num, prompt in zip(
+            ["tensor counts", "list counts, no prompt", "one int for every row"], got["out"],
             [[0, 4, 7], [1, 0, 10], [3, 3, 3]], [[2, 3, 3], [0, 0, 0], [0, 5, 7]]):
-        assert masked.dtype == torch.bool and xt.dtype == torch.long, case
-        assert masked.shape == xt.shape == (3, 10), case
+        xt, masked = expect_masks(out, 3, 10)
         assert masked.sum(1).tolist() == num, f"{case}: {masked.sum(1).tolist()} masks, not {num}"
         in_prompt = torch.arange(10)[None, :] < torch.tensor(prompt)[:, None]
         assert not (masked & in_prompt).any(), f"{case}: a prompt position was masked"
@@ -113,8 +126,8 @@ def test_mask_exactly_is_uniform_and_checked(got):
     positions: each position masked with probability 2/5, each of the 10 pairs 1/10, within 4
     standard errors); raises ValueError when some num_masked[b] is more than the positions after
     row b's prompt (6 of 5; 4 of 3 in a row of 6)"""
-    masked = got["masked"]
-    assert masked.shape == (4000, 6) and not masked[:, 0].any()
+    masked = expect_tensor(got["masked"], "mask_exactly", "masked", dtype=torch.bool, shape=(4000, 6))
+    assert not masked[:, 0].any()
     assert (masked.sum(1) == 2).all()
     freq = masked[:, 1:].double().mean(0)                          # each answer slot: 2/5
     se = math.sqrt(0.4 * 0.6 / 4000)                                # binomial SE, 0.0077
@@ -124,8 +137,7 @@ def test_mask_exactly_is_uniform_and_checked(got):
     for pair in combinations(range(1, 6), 2):
         assert abs(pairs[pair] / 4000 - 0.1) < 4 * se, f"pair {pair}: {pairs[pair] / 4000:.3f}"
     for case in ["too_many", "too_many_in_a_row"]:
-        outcome = got[case]
-        assert getattr(outcome, "is_a", lambda _: False)("ValueError"), f"{case}: got {outcome!r}"
+        expect_error(got[case], case)
 
 
 def probe_mask_exactly_seeded(ex):
@@ -138,23 +150,49 @@ def probe_mask_exactly_seeded(ex):
 def test_mask_exactly_is_seeded(got):
     """draws every random number from `generator`: the same seed gives the same masks, another
     seed other masks"""
-    a, b, c = got
+    a, b, c = (expect_tensor(m, "mask_exactly", "masked", dtype=torch.bool) for m in got)
     assert torch.equal(a, b), "the same seed gave other masks: is the generator used?"
     assert not torch.equal(a, c), "another seed gave the same masks"
 
 
+# (num_masked, prompt_lengths, seed) of the comparisons with the library's draws
+EXACT_DRAWS = [(3, None, 12), ([0, 2, 5, 9], [0, 3, 4, 1], 13), ([1, 6, 2, 4], [6, 6, 0, 2], 14)]
+
+
+def probe_mask_exactly_draws(ex):
+    return [ex.mask_exactly(tokens(4, 12, seed=seed), num, MASK, prompt_lengths=pl, generator=seeded(seed))
+            for num, pl, seed in EXACT_DRAWS]
+
+
+@check("4.1", probe_mask_exactly_draws)
+def test_mask_exactly_matches_library_draws(got):
+    """draws the scores as the guide fixes, one rng.rand(B, T, generator=generator), and masks the
+    l smallest after the prompt: xt and masked equal the library's for the same seed"""
+    mask_exactly = library("mask_exactly")
+    for (num, pl, seed), mine in zip(EXACT_DRAWS, got):
+        xt, masked = expect_masks(mine, 4, 12)
+        want_xt, want_masked = mask_exactly(tokens(4, 12, seed=seed), num, MASK, prompt_lengths=pl,
+                                            generator=seeded(seed))
+        assert torch.equal(masked, want_masked), \
+            f"seed {seed}: not the library's masks (the draw? the l smallest scores?)"
+        assert torch.equal(xt, want_xt), f"seed {seed}: xt"
+
+
 def probe_mask_exactly_errors(ex):
     x0 = tokens(2, 6, seed=3)
-    return {"x0 of floats": raises(ex.mask_exactly, x0.float(), 2, MASK, generator=seeded(0)),
-            "a count of -1": raises(ex.mask_exactly, x0, [1, -1], MASK, generator=seeded(0))}
+    out = {case: raises(ex.mask_exactly, x, 2, MASK, generator=seeded(0))
+           for case, x in [("x0 of floats", x0.float()), ("x0 of int32 ids", x0.int()),
+                           ("x0 as a list of lists", x0.tolist()), ("a 1-D x0", x0[0])]}
+    out["a count of -1"] = raises(ex.mask_exactly, x0, [1, -1], MASK, generator=seeded(0))
+    return out
 
 
 @check("4.1", probe_mask_exactly_errors)
 def test_mask_exactly_rejects_bad_arguments(got):
-    """raises ValueError when x0 is not a (B, T) tensor of torch.long ids (a float tensor here) and
-    when some num_masked[b] is negative (-1)"""
+    """raises ValueError when x0 is not a (B, T) tensor of torch.long ids (a float tensor, int32
+    ids, a list of lists, a 1-D tensor) and when some num_masked[b] is negative (-1)"""
     for case, outcome in got.items():
-        assert getattr(outcome, "is_a", lambda _: False)("ValueError"), f"{case}: got {outcome!r}"
+        expect_error(outcome, case)
 
 
 # ---- 4.2 stratified_mask_counts ---------------------------------------------------------------
@@ -170,11 +208,11 @@ def probe_stratified_cover(ex):
 
 @check("4.2", probe_stratified_cover)
 def test_stratified_counts_cover_the_range(got):
-    """returns a (batch_size,) integer tensor (on `device` when given) with values in 1..L:
+    """returns a (batch_size,) torch.long tensor (on `device` when given) with values in 1..L:
     batch_size = L = 8 gives every l once, batch_size 4 with L = 8 gives l spaced by 2"""
     for seed, (full, half) in enumerate(got):
         for l, b in [(full, 8), (half, 4)]:
-            assert l.shape == (b,) and not l.is_floating_point(), f"seed {seed}: {l!r}"
+            expect_tensor(l, "stratified_mask_counts", dtype=torch.long, shape=(b,))
         assert sorted(full.tolist()) == list(range(1, 9)), f"seed {seed}: b = L gives {full.tolist()}"
         gaps = sorted(half.tolist())
         assert all(1 <= v <= 8 for v in gaps), f"seed {seed}: {gaps}"
@@ -197,7 +235,7 @@ def test_stratified_counts_offsets(got):
     (b, L = 3, 7; 4, 10; 4, 7; 6, 16) and when b > L (5, 3; 16, 4)"""
     for (b, L), draws in got.items():
         for l in draws:
-            assert l.shape == (b,) and not l.is_floating_point(), f"b={b}, L={L}: {l!r}"
+            expect_tensor(l, "stratified_mask_counts", dtype=torch.long, shape=(b,))
             assert all(1 <= v <= L for v in l.tolist()), f"b={b}, L={L}: {l.tolist()}"
             offsets = ((l - l[0]) % L).tolist()
             want = [j * L // b for j in range(b)]
@@ -232,11 +270,18 @@ def probe_stratified_seeded(ex):
 
 @check("4.2", probe_stratified_seeded)
 def test_stratified_counts_are_seeded(got):
-    """draws its random start from `generator`: the same seed gives the same counts, another seed
-    other counts"""
+    """draws its random start from `generator`, as the guide fixes it (one
+    rng.randint(1, L + 1, (), generator=generator)): the same seed gives the same counts, another
+    seed other counts, and five batches in a row equal the library's for the same seed"""
+    for draws in got:
+        for l in draws:
+            expect_tensor(l, "stratified_mask_counts", dtype=torch.long, shape=(4,))
     a, b, c = ([l.tolist() for l in draws] for draws in got)
     assert a == b, "the same seed gave other counts: is the generator used?"
     assert a != c, "another seed gave the same counts"
+    g = seeded(3)
+    want = [library("stratified_mask_counts")(4, 8, generator=g).tolist() for _ in range(5)]
+    assert a == want, f"seed 3 gave {a}, the library {want}: not the draw the guide fixes"
 
 
 # ---- 4.3 log_likelihood -------------------------------------------------------------------------
@@ -282,7 +327,7 @@ def probe_log_likelihood_draws(ex, case):
     noise = Spy(library_forward_process, g)
     with patched(ex.log_likelihood, stratified_mask_counts=counts, mask_exactly=masks,
                  forward_process=noise):
-        ll = ex.log_likelihood(Progression(), PROMPT, ANSWER, mc_num=64, batch_size=16,
+        ll = ex.log_likelihood(Progression(), list(PROMPT), list(ANSWER), mc_num=64, batch_size=16,
                                cfg_scale=cfg_scale, generator=g, estimator=estimator, eps=LL_EPS)
     return {"ll": ll, "counts": counts.calls, "masks": masks.calls, "noise": noise.calls}
 
@@ -306,7 +351,7 @@ def test_log_likelihood_scores_the_masks_it_draws(got, param):
     masked answer tokens), weight L / l ('l') or 1 / p_mask ('t'); checked on 64 samples in
     batches of 16, cfg_scale 0 and 2"""
     estimator, cfg_scale = LL_CASES[param]
-    assert isinstance(got["ll"], float), f"log_likelihood returned a {type(got['ll']).__name__}"
+    expect_type(got["ll"], float, "log_likelihood")
     total = 0.0
     if estimator == "l":
         assert not got["noise"], "estimator 'l' called forward_process"
@@ -352,7 +397,9 @@ def probe_log_likelihood_uniform(ex):
 @check("4.3", probe_log_likelihood_uniform)
 def test_log_likelihood_of_a_uniform_guesser(got):
     """a model that guesses uniformly over V = 16 tokens scores exactly -L log V with estimator
-    'l' (every masked token costs log V and the weight L / l makes every row cost L log V)"""
+    'l' (every masked token costs log V and the weight L / l makes every row cost L log V), as a
+    float"""
+    expect_type(got, float, "log_likelihood")
     assert math.isclose(got, -4 * math.log(16), rel_tol=1e-5)
 
 
@@ -360,8 +407,8 @@ def probe_log_likelihood_seeded(ex):
     out = {}
     with with_library(ex.log_likelihood, "mask_exactly", "stratified_mask_counts"):
         for estimator in ("l", "t"):
-            out[estimator] = [ex.log_likelihood(Progression(), PROMPT, ANSWER, mc_num=32, batch_size=8,
-                                                generator=seeded(s), estimator=estimator)
+            out[estimator] = [ex.log_likelihood(Progression(), list(PROMPT), list(ANSWER), mc_num=32,
+                                                batch_size=8, generator=seeded(s), estimator=estimator)
                               for s in (5, 5, 6)]
     return out
 
@@ -369,10 +416,18 @@ def probe_log_likelihood_seeded(ex):
 @check("4.3", probe_log_likelihood_seeded)
 def test_log_likelihood_is_seeded(got):
     """draws every random number from `generator`, for both estimators: the same seed gives the
-    same estimate, another seed another"""
+    same estimate, another seed another; and in the order the guide fixes (per batch, l from
+    stratified_mask_counts, then mask_exactly; estimator 't': forward_process), so the estimate
+    equals the library's for the same seed"""
     for estimator, (a, b, c) in got.items():
+        expect_type(a, float, "log_likelihood")
         assert a == b, f"estimator {estimator!r}: the same seed gave {a} and {b}"
         assert a != c, f"estimator {estimator!r}: another seed gave the same estimate"
+        want = library_log_likelihood(Progression(), PROMPT, ANSWER, mc_num=32, batch_size=8,
+                                      generator=seeded(5), estimator=estimator)
+        assert math.isclose(a, want, rel_tol=1e-6), (
+            f"estimator {estimator!r}: seed 5 gave {a:.6f}, the library {want:.6f} (the order of "
+            "the draws?)")
 
 
 # estimator: (estimates, mc_num, batch_size)
@@ -383,8 +438,9 @@ def probe_log_likelihood_unbiased(ex, estimator):
     n, mc_num, batch_size = UNBIASED[estimator]
     g = seeded(0)
     with with_library(ex.log_likelihood, "mask_exactly", "stratified_mask_counts"):
-        return [ex.log_likelihood(Progression(), PROMPT, ANSWER, mc_num=mc_num, batch_size=batch_size,
-                                  generator=g, estimator=estimator) for _ in range(n)]
+        return [ex.log_likelihood(Progression(), list(PROMPT), list(ANSWER), mc_num=mc_num,
+                                  batch_size=batch_size, generator=g, estimator=estimator)
+                for _ in range(n)]
 
 
 def pattern_costs():
@@ -419,7 +475,9 @@ def test_log_likelihood_is_unbiased(got, param):
     or forgetting a weight moves the estimate by more than 15 standard errors)"""
     exact = library_exact_elbo(Progression(), PROMPT, ANSWER)
     n, mc_num, _ = UNBIASED[param]
-    assert len(got) == n and all(isinstance(v, float) for v in got), got
+    assert len(got) == n, f"{len(got)} estimates, not {n}"
+    for v in got:
+        expect_type(v, float, "log_likelihood")
     mean = statistics.mean(got)
     if param == "l":
         # the estimates are independent (the samples within one are stratified, so correlated):
@@ -436,16 +494,17 @@ def test_log_likelihood_is_unbiased(got, param):
 
 
 def probe_log_likelihood_errors(ex):
-    return raises(ex.log_likelihood, Progression(), PROMPT, ANSWER, mc_num=10, batch_size=4)
+    return raises(ex.log_likelihood, Progression(), list(PROMPT), list(ANSWER), mc_num=10, batch_size=4)
 
 
 @check("4.3", probe_log_likelihood_errors)
 def test_log_likelihood_rejects_a_partial_batch(got):
     """raises ValueError when mc_num is not a multiple of batch_size (10 and 4)"""
-    assert getattr(got, "is_a", lambda _: False)("ValueError"), f"got {got!r}"
+    expect_error(got, "mc_num = 10, batch_size = 4")
 
 
 LL_ERRORS = {"estimator 'x'": dict(estimator="x"), "mc_num = -8": dict(mc_num=-8, batch_size=4),
+             "mc_num = 0": dict(mc_num=0, batch_size=4),
              "batch_size = -4": dict(mc_num=8, batch_size=-4), "batch_size = 0": dict(batch_size=0),
              "a model without config.mask_id": dict(model=NoConfig())}
 
@@ -454,7 +513,7 @@ def probe_log_likelihood_bad_arguments(ex):
     out = {}
     with with_library(ex.log_likelihood, "mask_exactly", "stratified_mask_counts"):
         for case, kwargs in LL_ERRORS.items():
-            kwargs = {"model": Progression(), "prompt": PROMPT, "answer": ANSWER, "mc_num": 8,
+            kwargs = {"model": Progression(), "prompt": list(PROMPT), "answer": list(ANSWER), "mc_num": 8,
                       "batch_size": 4, "generator": seeded(0), **kwargs}
             out[case] = raises(ex.log_likelihood, **kwargs)
     return out
@@ -463,10 +522,10 @@ def probe_log_likelihood_bad_arguments(ex):
 @check("4.3", probe_log_likelihood_bad_arguments)
 def test_log_likelihood_rejects_bad_arguments(got):
     """raises ValueError when estimator is neither 'l' nor 't', when mc_num or batch_size is not
-    positive (mc_num -8, batch_size -4 or 0), and when mask_id is None and the model has no
+    positive (mc_num -8 or 0, batch_size -4 or 0), and when mask_id is None and the model has no
     config.mask_id"""
     for case, outcome in got.items():
-        assert getattr(outcome, "is_a", lambda _: False)("ValueError"), f"{case}: got {outcome!r}"
+        expect_error(outcome, case)
 
 
 # ---- 4.4 exact_elbo ---------------------------------------------------------------------------
@@ -478,7 +537,7 @@ def probe_exact_elbo_uniform(ex):
 @check("4.4", probe_exact_elbo_uniform)
 def test_exact_elbo_of_a_uniform_guesser(got):
     """a model that guesses uniformly over V = 10 tokens gets exactly -L log V, as a float"""
-    assert isinstance(got, float), f"exact_elbo returned a {type(got).__name__}"
+    expect_type(got, float, "exact_elbo")
     assert math.isclose(got, -3 * math.log(10), rel_tol=1e-6)
 
 
@@ -501,11 +560,11 @@ def test_exact_elbo_matches_library(got):
     of 12 tokens is allowed (and a prompt of 13), one of 13 tokens (8191 patterns) raises
     ValueError"""
     for (model, prompt, answer), mine in zip(elbo_cases(), got["values"]):
+        expect_type(mine, float, "exact_elbo")
         want = library_exact_elbo(model, prompt, answer)
         assert math.isfinite(mine) and math.isclose(mine, want, rel_tol=1e-5), (
             f"prompt {prompt}, answer {answer}: {mine} != {want}")
-    too_long = got["too_long"]
-    assert getattr(too_long, "is_a", lambda _: False)("ValueError"), f"13 tokens: got {too_long!r}"
+    expect_error(got["too_long"], "an answer of 13 tokens")
 
 
 def probe_exact_elbo_no_mask_id(ex):
@@ -515,4 +574,4 @@ def probe_exact_elbo_no_mask_id(ex):
 @check("4.4", probe_exact_elbo_no_mask_id)
 def test_exact_elbo_needs_a_mask_id(got):
     """raises ValueError when mask_id is None and the model has no config.mask_id"""
-    assert getattr(got, "is_a", lambda _: False)("ValueError"), f"got {got!r}"
+    expect_error(got, "a model without config.mask_id")

@@ -10,7 +10,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from exercises._checks import check, raises, with_library
+from exercises._checks import (check, expect_error, expect_tensor, expect_tuple, expect_unchanged, raises,
+                               with_library)
 from exercises._helpers import tiny_model
 from minillada import sampling as lib
 
@@ -47,14 +48,13 @@ def probe_transfer_counts(ex):
 
 @check("5.1", probe_transfer_counts)
 def test_transfer_counts(got):
-    """returns a (B, steps) integer tensor: n masks in a row over s steps give n // s per step and
-    one more in each of the first n % s steps (10 over 4: [3, 3, 2, 2]), so every mask is revealed;
-    a row with fewer masks than steps reveals one per step, then 0"""
+    """returns a (B, steps) torch.long tensor (int32 is refused): n masks in a row over s steps
+    give n // s per step and one more in each of the first n % s steps (10 over 4: [3, 3, 2, 2]),
+    so every mask is revealed; a row with fewer masks than steps reveals one per step, then 0"""
     ten, three = got
-    for counts in got:
-        assert not counts.dtype.is_floating_point and counts.dtype != torch.bool, counts.dtype
+    expect_tensor(ten, "get_num_transfer_tokens", dtype=torch.long, shape=(1, 4))
+    expect_tensor(three, "get_num_transfer_tokens", dtype=torch.long, shape=(3, 5))
     assert ten.tolist() == [[3, 3, 2, 2]]
-    assert three.shape == (3, 5)
     assert three.sum(1).tolist() == [12, 5, 1]                        # every mask revealed
     assert three.tolist() == [[3, 3, 2, 2, 2], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]]
 
@@ -71,6 +71,7 @@ def test_transfer_counts_take_the_floor(got):
     """counts the masks of each row on its own (rows of 7, 11, 4, 0, 2 and 15 masks scattered over
     16 positions, 4 steps) and takes the floor of n / s, not the rounded value: 7 -> [2, 2, 2, 1],
     11 -> [3, 3, 3, 2], 15 -> [4, 4, 4, 3]"""
+    expect_tensor(got, "get_num_transfer_tokens", dtype=torch.long, shape=(6, 4))
     assert got.tolist() == [[2, 2, 2, 1], [3, 3, 3, 2], [1, 1, 1, 1], [0, 0, 0, 0], [1, 1, 0, 0],
                             [4, 4, 4, 3]]
 
@@ -91,7 +92,8 @@ def test_transfer_counts_match_library(got):
     for seed, counts in enumerate(got):
         mask, steps = random_masks(seed)
         want = lib.get_num_transfer_tokens(mask, steps)
-        assert counts.shape == want.shape and torch.equal(counts.long(), want), f"seed {seed}"
+        expect_tensor(counts, "get_num_transfer_tokens", dtype=torch.long, shape=want.shape)
+        assert torch.equal(counts, want), f"seed {seed}"
 
 
 # ---- 5.2 add_gumbel_noise ------------------------------------------------------------------------
@@ -105,15 +107,17 @@ def probe_gumbel_zero(ex):
 def test_gumbel_noise_at_temperature_zero_is_greedy(got):
     """temperature 0 returns the logits unchanged (same values, same dtype float32)"""
     logits = torch.randn(4, 9, generator=seeded(0))
-    assert got.dtype == logits.dtype and torch.equal(got, logits)
+    expect_tensor(got, "add_gumbel_noise", dtype=logits.dtype, shape=logits.shape)
+    assert torch.equal(got, logits)
 
 
-SOFTMAX_LOGITS = torch.tensor([1.0, 0.0, -1.0, 2.0])
+SOFTMAX_LOGITS = [1.0, 0.0, -1.0, 2.0]
 N_SAMPLES = 40000
 
 
 def probe_gumbel_softmax(ex, temperature):
-    scores = ex.add_gumbel_noise(SOFTMAX_LOGITS.expand(N_SAMPLES, 4), temperature, generator=seeded(0))
+    logits = torch.tensor(SOFTMAX_LOGITS).expand(N_SAMPLES, 4)
+    scores = ex.add_gumbel_noise(logits, temperature, generator=seeded(0))
     return {"dtype": str(scores.dtype), "shape": tuple(scores.shape),
             "counts": torch.bincount(scores.argmax(-1), minlength=4)}
 
@@ -125,7 +129,7 @@ def test_gumbel_max_samples_the_softmax(got, param):
     softmax says (within 4 standard errors), at temperature 1 and 0.5"""
     assert got["dtype"] == "torch.float64" and got["shape"] == (N_SAMPLES, 4)
     freq = got["counts"].double() / N_SAMPLES
-    p = (SOFTMAX_LOGITS.double() / param).softmax(-1)
+    p = (torch.tensor(SOFTMAX_LOGITS, dtype=torch.float64) / param).softmax(-1)
     ok, z = within_sampling_noise(freq, p, N_SAMPLES)          # SE = sqrt(p (1 - p) / 40000)
     assert ok, f"frequencies {freq.tolist()} vs softmax {p.tolist()} ({z.tolist()} SEs)"
 
@@ -146,9 +150,40 @@ def test_gumbel_noise_matches_library(got):
     generator=generator) (the library's values for the same seed, at temperature 1 and 0.7)"""
     for (t, seed), mine in zip([(1.0, 3), (0.7, 4)], got):
         want = lib.add_gumbel_noise(gumbel_inputs(), t, generator=seeded(seed))
-        assert mine.shape == want.shape, f"temperature {t}: shape {tuple(mine.shape)}"
-        assert torch.allclose(mine.double(), want, rtol=1e-6, atol=1e-6), \
+        expect_tensor(mine, "add_gumbel_noise", dtype=torch.float64, shape=want.shape)
+        assert torch.allclose(mine, want, rtol=1e-6, atol=1e-6), \
             f"temperature {t}: not the library's scores (float32 uniforms? another generator?)"
+
+
+def probe_gumbel_bf16(ex):
+    return ex.add_gumbel_noise(gumbel_inputs().bfloat16(), 0.7, generator=seeded(6))
+
+
+@check("5.2", probe_gumbel_bf16)
+def test_gumbel_noise_of_bf16_logits(got):
+    """for bfloat16 logits the scores are computed in float64 from the start, logits.double() /
+    temperature + noise: they equal the library's for the same seed within 1e-12 (dividing in
+    bfloat16 first is off by about 1e-3)"""
+    want = lib.add_gumbel_noise(gumbel_inputs().bfloat16(), 0.7, generator=seeded(6))
+    expect_tensor(got, "add_gumbel_noise", dtype=torch.float64, shape=want.shape)
+    assert torch.allclose(got, want, rtol=1e-12, atol=1e-12), \
+        "not the library's float64 scores: was the division done in the logits' dtype?"
+
+
+def probe_gumbel_input(ex):
+    logits = gumbel_inputs().double()
+    return {"scores": ex.add_gumbel_noise(logits, 0.7, generator=seeded(7)), "after": {"logits": logits}}
+
+
+@check("5.2", probe_gumbel_input)
+def test_gumbel_noise_leaves_the_logits_alone(got):
+    """the caller's logits are left as they were, float64 logits too (for them logits.double() is
+    the logits themselves: dividing or adding in place would overwrite them); the scores are the
+    library's"""
+    expect_unchanged(got["after"], {"logits": gumbel_inputs().double()}, "add_gumbel_noise")
+    want = lib.add_gumbel_noise(gumbel_inputs().double(), 0.7, generator=seeded(7))
+    expect_tensor(got["scores"], "add_gumbel_noise", dtype=torch.float64, shape=want.shape)
+    assert torch.allclose(got["scores"], want, rtol=1e-12, atol=1e-12)
 
 
 def probe_gumbel_resolution(ex):
@@ -160,7 +195,7 @@ def test_gumbel_noise_has_float64_resolution(got):
     """the noise has float64 resolution (float64 scores): 50000 draws for zero logits are all
     different (float32
     uniforms take only 2^24 values, so about 75 of them would repeat)"""
-    assert got.dtype == torch.float64
+    expect_tensor(got, "add_gumbel_noise", dtype=torch.float64, shape=(50000,))
     assert got.unique().numel() == got.numel(), f"{got.numel() - got.unique().numel()} repeats"
 
 
@@ -173,7 +208,7 @@ def probe_gumbel_seeded(ex):
 def test_gumbel_noise_is_seeded(got):
     """every random number comes from `generator`: the same seed gives the same scores, another
     seed other scores"""
-    a, b, c = got
+    a, b, c = (expect_tensor(scores, "add_gumbel_noise", dtype=torch.float64) for scores in got)
     assert torch.equal(a, b), "the same seed gave different scores (the global RNG?)"
     assert not torch.equal(a, c), "two seeds gave the same scores"
 
@@ -202,32 +237,42 @@ def run_step(ex, *args, **kwargs):
         return ex.remask_step(*args, **kwargs)
 
 
+def expect_step(got, B, T):
+    """The tuple (new x long, confidence float64, revealed bool), each (B, T)."""
+    new_x, conf, revealed = expect_tuple(got, 3, "remask_step")
+    expect_tensor(new_x, "remask_step", "new x", dtype=torch.long, shape=(B, T))
+    expect_tensor(conf, "remask_step", "the confidence", dtype=torch.float64, shape=(B, T))
+    expect_tensor(revealed, "remask_step", "revealed", dtype=torch.bool, shape=(B, T))
+    return new_x, conf, revealed
+
+
 def probe_remask_greedy(ex):
     logits, x, candidates = step_inputs()
-    out = run_step(ex, logits, x, candidates, torch.tensor([1, 2, 3]), MASK)
-    return {"out": out, "logits_after": logits, "x_after": x}
+    k = torch.tensor([1, 2, 3])
+    out = run_step(ex, logits, x, candidates, k, MASK)
+    return {"out": out, "after": {"logits": logits, "x": x, "candidates": candidates, "num_transfer": k}}
 
 
 @check("5.3", probe_remask_greedy)
 def test_remask_step_reveals_the_most_confident(got):
-    """returns (new x, confidence, revealed), each (B, T), revealed bool; at temperature 0:
-    reveals min(num_transfer[b], candidates) positions of row b, only
-    candidates, the ones whose prediction (the argmax with the [MASK] logit at -inf) has the
-    highest probability; revealed positions get that prediction, all others keep x; the returned
-    confidence is that probability (softmax over the vocabulary, [MASK] excluded) on the
-    candidates and -inf elsewhere; the caller's logits and x are left unchanged"""
+    """returns the tuple (new x, confidence, revealed), each (B, T): new x torch.long, the
+    confidence float64, revealed bool; at temperature 0: reveals min(num_transfer[b], candidates)
+    positions of row b, only candidates, the ones whose prediction (the argmax with the [MASK]
+    logit at -inf) has the highest probability; revealed positions get that prediction, all others
+    keep x; the returned confidence is that probability (softmax over the vocabulary, [MASK]
+    excluded) on the candidates and -inf elsewhere; the caller's logits, x, candidates and
+    num_transfer are left unchanged"""
     logits, x, candidates = step_inputs()
-    new_x, conf, revealed = got["out"]
     k = torch.tensor([1, 2, 3])
-    assert torch.equal(got["logits_after"], logits), "the caller's logits were changed (no clone?)"
-    assert torch.equal(got["x_after"], x), "the caller's x was changed"
-    assert revealed.dtype == torch.bool and new_x.shape == conf.shape == revealed.shape == x.shape
+    expect_unchanged(got["after"], {"logits": logits, "x": x, "candidates": candidates, "num_transfer": k},
+                     "remask_step")
+    new_x, conf, revealed = expect_step(got["out"], 3, 10)
     assert revealed.sum(1).tolist() == [min(int(n), int(c)) for n, c in zip(k, candidates.sum(1))]
     assert not (revealed & ~candidates).any()                          # only candidates
     assert torch.equal(new_x[~revealed], x[~revealed])                # the rest untouched
     best, x0 = probs_without_mask(logits).max(-1)
     assert torch.equal(new_x[revealed], x0[revealed])
-    assert torch.allclose(conf.double()[candidates], best[candidates], rtol=1e-5, atol=1e-7)
+    assert torch.allclose(conf[candidates], best[candidates], rtol=1e-5, atol=1e-7)
     assert torch.isneginf(conf[~candidates]).all(), "the confidence off the candidates must be -inf"
     for b in range(3):                               # no hidden candidate beats a revealed one
         shown, hidden = best[b][revealed[b]], best[b][candidates[b] & ~revealed[b]]
@@ -248,7 +293,8 @@ def test_remask_step_reveals_only_candidates(got):
     was"""
     logits, x, candidates = step_inputs(seed=2)
     _, x0 = probs_without_mask(logits).max(-1)
-    for new_x, _, revealed in got:
+    for out in got:
+        new_x, _, revealed = expect_step(out, 3, 10)
         assert torch.equal(revealed, candidates), "revealed positions that are not candidates"
         assert torch.equal(new_x, torch.where(candidates, x0, x))
 
@@ -270,10 +316,11 @@ def test_remask_step_never_writes_a_mask_and_matches_library(got):
     """never reveals [MASK], even when the model's [MASK] logit is the largest; on 5 random inputs
     gives the library's new x and revealed positions at temperature 0, without and with threshold
     0.3 (which reveals more)"""
-    new_x, _, revealed = got["mask_lover"]
+    new_x, _, revealed = expect_step(got["mask_lover"], 3, 10)
     assert revealed.any() and not new_x[revealed].eq(MASK).any()
     k = torch.tensor([2, 2, 2])
     for seed, (plain, thresholded) in enumerate(got["cases"]):
+        plain, thresholded = expect_step(plain, 3, 10), expect_step(thresholded, 3, 10)
         logits, x, candidates = step_inputs(seed=seed + 10)
         want = lib.remask_step(logits, x, candidates, k, MASK)
         assert torch.equal(plain[0], want[0]) and torch.equal(plain[2], want[2]), f"seed {seed + 10}"
@@ -304,7 +351,8 @@ def test_remask_step_threshold_adds_to_the_top_k(got):
         k = torch.tensor([1, 2, 3, 0])
         _, _, top_k = lib.remask_step(logits, x, candidates, k, MASK)
         best, _ = probs_without_mask(logits).max(-1)
-        for t, (_, _, revealed) in zip(THRESHOLDS, cases):
+        for t, out in zip(THRESHOLDS, cases):
+            _, _, revealed = expect_step(out, 4, 12)
             want = top_k | (candidates & (best >= t))
             assert torch.equal(revealed, want), f"seed {seed + 20}, threshold {t}"
 
@@ -328,31 +376,31 @@ def test_remask_step_samples_with_the_generator(got):
     positions equal the library's for the same seed; the confidence is the softmax probability of
     that sampled prediction from the noise-free logits (not divided by the temperature, [MASK]
     excluded), not the highest probability and not a probability of the noised scores"""
-    for seed, (new_x, conf, revealed) in enumerate(got):
+    for seed, out in enumerate(got):
+        new_x, conf, revealed = expect_step(out, 4, 12)
         logits, x, candidates = step_inputs(seed=seed + 30, B=4, T=12)
         want = lib.remask_step(logits, x, candidates, torch.tensor([1, 3, 5, 12]), MASK,
                                temperature=TEMPERATURE, generator=seeded(seed))
         # row 3 reveals every candidate: its confidences are those of the sampled tokens it shows
         shown = candidates[3]
         p = probs_without_mask(logits[3])[shown].gather(-1, new_x[3][shown][:, None]).squeeze(-1)
-        assert torch.allclose(conf[3][shown].double(), p, rtol=1e-5, atol=1e-7), \
+        assert torch.allclose(conf[3][shown], p, rtol=1e-5, atol=1e-7), \
             f"seed {seed}: the confidence is not the probability of the sampled token"
         assert torch.equal(new_x, want[0]), f"seed {seed}: not the library's sample"
-        assert torch.allclose(conf.double(), want[1], rtol=1e-5, atol=1e-7), f"seed {seed}: confidence"
+        assert torch.allclose(conf, want[1], rtol=1e-5, atol=1e-7), f"seed {seed}: confidence"
         assert torch.equal(revealed, want[2]), f"seed {seed}: revealed"
 
 
-ONE_POSITION = torch.tensor([0.5, 2.0, 1.0, 0.0, -0.5, 1.5])    # [MASK] (id 1) would win greedily
+ONE_POSITION = [0.5, 2.0, 1.0, 0.0, -0.5, 1.5]                  # [MASK] (id 1) would win greedily
 N_ROWS = 20000
 
 
 def probe_remask_distribution(ex):
-    logits = ONE_POSITION.expand(N_ROWS, 1, 6)
+    logits = torch.tensor(ONE_POSITION).expand(N_ROWS, 1, 6)
     x = torch.full((N_ROWS, 1), MASK)
-    new_x, _, _ = run_step(ex, logits, x, torch.ones(N_ROWS, 1, dtype=torch.bool),
-                           torch.ones(N_ROWS, dtype=torch.long), MASK, temperature=0.7,
-                           generator=seeded(40))
-    return torch.bincount(new_x[:, 0], minlength=6)
+    out = run_step(ex, logits, x, torch.ones(N_ROWS, 1, dtype=torch.bool),
+                   torch.ones(N_ROWS, dtype=torch.long), MASK, temperature=0.7, generator=seeded(40))
+    return torch.bincount(out[0][:, 0], minlength=6)
 
 
 @check("5.3", probe_remask_distribution)
@@ -360,7 +408,7 @@ def test_remask_step_samples_the_softmax(got):
     """at temperature 0.7 the revealed tokens of 20000 rows are samples of softmax(logits / 0.7)
     with [MASK] excluded: each token's frequency within 4 standard errors"""
     freq = got.double() / N_ROWS
-    p = probs_without_mask(ONE_POSITION / 0.7)
+    p = probs_without_mask(torch.tensor(ONE_POSITION) / 0.7)
     ok, z = within_sampling_noise(freq, p, N_ROWS)              # SE = sqrt(p (1 - p) / 20000)
     assert ok, f"frequencies {freq.tolist()} vs {p.tolist()} ({z.tolist()} SEs)"
 
@@ -383,14 +431,102 @@ def test_remask_step_random_remasking(got):
     dtype=torch.float64, generator=generator), drawn after the Gumbel noise (temperature > 0), and
     the revealed positions are the num_transfer most confident candidates by them: new x,
     confidence and revealed equal the library's for the same seed (at temperature 0 and 0.9)"""
-    for i, ((t, seed), (new_x, conf, revealed)) in enumerate(zip(RANDOM_CASES, got)):
+    for i, ((t, seed), out) in enumerate(zip(RANDOM_CASES, got)):
+        new_x, conf, revealed = expect_step(out, 4, 12)
         logits, x, candidates = step_inputs(seed=seed, B=4, T=12)
         want = lib.remask_step(logits, x, candidates, torch.tensor([2, 3, 1, 4]), MASK,
                                temperature=t, remasking="random", generator=seeded(i))
-        assert torch.allclose(conf.double(), want[1], rtol=1e-6, atol=1e-9), \
+        assert torch.allclose(conf, want[1], rtol=1e-6, atol=1e-9), \
             f"temperature {t}: the random confidences are not the generator's draws"
         assert torch.equal(revealed, want[2]), f"temperature {t}: revealed"
         assert torch.equal(new_x, want[0]), f"temperature {t}: new x"
+
+
+def probe_remask_bf16(ex):
+    out = []
+    for seed in range(3):
+        logits, x, candidates = step_inputs(seed=seed + 60, B=4, T=12)
+        out.append(run_step(ex, logits.bfloat16(), x, candidates, torch.tensor([1, 3, 2, 4]), MASK))
+    return out
+
+
+@check("5.3", probe_remask_bf16)
+def test_remask_step_confidence_in_float64(got):
+    """for bfloat16 logits the confidence is the softmax taken in float64
+    (logits.double().softmax(dim=-1)), not in bfloat16: it equals the library's within 1e-12, and
+    so do new x and revealed"""
+    for seed, out in enumerate(got):
+        new_x, conf, revealed = expect_step(out, 4, 12)
+        logits, x, candidates = step_inputs(seed=seed + 60, B=4, T=12)
+        want = lib.remask_step(logits.bfloat16(), x, candidates, torch.tensor([1, 3, 2, 4]), MASK)
+        assert torch.allclose(conf, want[1], rtol=1e-12, atol=1e-12), \
+            f"seed {seed + 60}: not the float64 softmax of the bfloat16 logits"
+        assert torch.equal(revealed, want[2]) and torch.equal(new_x, want[0]), f"seed {seed + 60}"
+
+
+def tied_inputs():
+    """Logits whose confidences tie exactly: row 0 has the same logits at every one of its 40
+    positions; in row 1 the positions 3, 5, 6 and 7 share the best logits (probability 0.7 for
+    token 4) and every other position has probability 0.4."""
+    B, T, V = 2, 40, 6
+    best = torch.tensor([0.1, 0.0, 0.05, 0.05, 0.7, 0.1]).log()      # [MASK] (id 1) has 0
+    other = torch.tensor([0.4, 0.0, 0.2, 0.2, 0.1, 0.1]).log()
+    logits = other.expand(B, T, V).clone()
+    logits[1, [3, 5, 6, 7]] = best
+    x = torch.full((B, T), MASK)
+    candidates = torch.ones(B, T, dtype=torch.bool)
+    candidates[0, ::3] = False                                        # 0, 3, 6, ...: not candidates
+    return logits, x, candidates
+
+
+def probe_remask_ties(ex):
+    logits, x, candidates = tied_inputs()
+    return run_step(ex, logits, x, candidates, torch.tensor([5, 2]), MASK)
+
+
+@check("5.3", probe_remask_ties)
+def test_remask_step_ties_go_left(got):
+    """among candidates of equal confidence the leftmost are revealed first (the stable sort of the
+    guide): row 0, 40 positions that all tie, reveals its 5 leftmost candidates (1, 2, 4, 5, 7);
+    row 1 reveals 3 and 5 of the four best (3, 5, 6, 7)"""
+    logits, x, candidates = tied_inputs()
+    new_x, _, revealed = expect_step(got, 2, 40)
+    shown = [row.nonzero().flatten().tolist() for row in revealed]
+    assert shown == [[1, 2, 4, 5, 7], [3, 5]], f"revealed {shown}: ties must go to the leftmost"
+    want = lib.remask_step(logits, x, candidates, torch.tensor([5, 2]), MASK)
+    assert torch.equal(revealed, want[2]) and torch.equal(new_x, want[0])
+
+
+def threshold_inputs():
+    """Logits whose confidences are exactly 1, 1/2 and 1/4 (equal logits, the rest -inf), and the
+    candidates: every position."""
+    inf = float("-inf")                                              # V = 5; [MASK] (id 1) at 3
+    rows = {1.0: [0.0, 3.0, inf, inf, inf], 0.5: [0.0, 3.0, 0.0, inf, inf], 0.25: [0.0, 3.0, 0.0, 0.0, 0.0]}
+    pattern = [0.5, 0.25, 1.0, 0.5, 0.25, 0.5]                       # the confidence of each position
+    logits = torch.tensor([[rows[c] for c in pattern]] * 3)          # (3, 6, V)
+    x = torch.full((3, len(pattern)), MASK)
+    return logits, x, torch.ones(3, len(pattern), dtype=torch.bool)
+
+
+THRESHOLD_EDGES = [0.5, 0.25, 1.0]                                     # one per row
+
+
+def probe_remask_threshold_edge(ex):
+    logits, x, candidates = threshold_inputs()
+    return [run_step(ex, logits[b:b + 1], x[b:b + 1], candidates[b:b + 1], torch.tensor([0]), MASK,
+                     threshold=t) for b, t in enumerate(THRESHOLD_EDGES)]
+
+
+@check("5.3", probe_remask_threshold_edge)
+def test_remask_step_threshold_is_inclusive(got):
+    """a candidate whose confidence equals the threshold is revealed (confidence >= threshold),
+    at thresholds 0.5, 0.25 and 1.0 with num_transfer 0: confidences exactly 1, 1/2 and 1/4"""
+    pattern = torch.tensor([0.5, 0.25, 1.0, 0.5, 0.25, 0.5], dtype=torch.float64)
+    for t, out in zip(THRESHOLD_EDGES, got):
+        _, conf, revealed = expect_step(out, 1, 6)
+        assert torch.equal(conf[0], pattern), f"threshold {t}: confidences {conf[0].tolist()}"
+        want = (pattern >= t).tolist()
+        assert revealed[0].tolist() == want, f"threshold {t}: revealed {revealed[0].tolist()}, not {want}"
 
 
 # ---- 5.4 guided_logits ---------------------------------------------------------------------------
@@ -405,13 +541,18 @@ class Spy(torch.nn.Module):
         return self.model(x)
 
 
-GUIDE_XS = [torch.tensor([[5, 6, 7, MASK, MASK, MASK]]), torch.tensor([[5, 6, 7, 8, MASK, 9, MASK, MASK]])]
+GUIDE_XS = [[[5, 6, 7, MASK, MASK, MASK]], [[5, 6, 7, 8, MASK, 9, MASK, MASK]]]
+
+
+def guide_xs():
+    """The inputs of the guidance check, built afresh for each probe and judge."""
+    return [torch.tensor(x) for x in GUIDE_XS]
 
 
 def probe_guidance(ex):
     model, out = tiny_model(), []
     with torch.no_grad():
-        for x in GUIDE_XS:
+        for x in guide_xs():
             prompt_index = torch.arange(x.shape[1]) < 3
             spy0, spy = Spy(model), Spy(model)
             out.append({"w0": ex.guided_logits(spy0, x, prompt_index, 0.0, MASK), "seen0": spy0.inputs,
@@ -426,11 +567,13 @@ def test_guidance(got):
     tokens that are not masks stay); the model sees exactly those rows (LLaDA runs both in one
     batch of 2B rows; two calls are accepted)"""
     model = tiny_model()
-    for x, case in zip(GUIDE_XS, got):
+    for x, case in zip(guide_xs(), got):
         prompt_index = torch.arange(x.shape[1]) < 3
         un_x = x.masked_fill(prompt_index, MASK)
         with torch.no_grad():
             cond, un = model(x), model(un_x)
+        expect_tensor(case["w0"], "guided_logits", dtype=cond.dtype, shape=cond.shape)
+        expect_tensor(case["w2"], "guided_logits", dtype=cond.dtype, shape=cond.shape)
         assert torch.allclose(case["w0"], cond, atol=1e-6)
         assert all(torch.equal(row, x[0]) for row in torch.cat(case["seen0"])), "w = 0: model(x)"
         assert torch.allclose(case["w2"], un + 3.0 * (cond - un), atol=1e-5)
@@ -459,37 +602,43 @@ class ContextModel(nn.Module):
                 + self.position.double()[: x.shape[1]] + n_masks[:, None, None] * self.per_mask)
 
 
-ROWS_X = torch.tensor([[5, 6, 7, 8, MASK, 9, MASK], [10, 11, 12, 13, 14, MASK, 15]])
-ROWS_PROMPT = torch.arange(7)[None, :] < torch.tensor([[2], [4]])                   # (B, T)
+def rows_inputs():
+    """x (B, T) and a (B, T) prompt_index hiding 2 and 4 prompt tokens, built afresh each time."""
+    x = torch.tensor([[5, 6, 7, 8, MASK, 9, MASK], [10, 11, 12, 13, 14, MASK, 15]])
+    return x, torch.arange(7)[None, :] < torch.tensor([[2], [4]])
 
 
 def probe_guidance_rows(ex):
-    model = ContextModel()
-    return {"w": ex.guided_logits(model, ROWS_X, ROWS_PROMPT, 1.5, MASK), "seen": model.inputs}
+    model, (x, prompt_index) = ContextModel(), rows_inputs()
+    return {"w": ex.guided_logits(model, x, prompt_index, 1.5, MASK), "seen": model.inputs,
+            "after": {"x": x, "prompt_index": prompt_index}}
 
 
 @check("5.4", probe_guidance_rows)
 def test_guidance_with_a_prompt_per_row(got):
     """a (B, T) prompt_index hides each row's own prompt (2 and 4 tokens here) in the
     unconditional pass and nothing else; with a model whose logits depend on every visible token
-    the result is un + (w + 1)(cond - un) at w = 1.5"""
-    model = ContextModel()
-    un_x = ROWS_X.masked_fill(ROWS_PROMPT, MASK)
-    cond, un = model(ROWS_X), model(un_x)
+    the result is un + (w + 1)(cond - un) at w = 1.5, in the model's dtype (float64 here); the
+    caller's x and prompt_index are left as they were (the unconditional input is a new tensor)"""
+    model, (x, prompt_index) = ContextModel(), rows_inputs()
+    expect_unchanged(got["after"], {"x": x, "prompt_index": prompt_index}, "guided_logits")
+    un_x = x.masked_fill(prompt_index, MASK)
+    cond, un = model(x), model(un_x)
     seen = torch.cat(got["seen"]) if got["seen"] else torch.zeros(0, 7, dtype=torch.long)
     assert any(torch.equal(seen[i:i + 2], un_x) for i in range(len(seen) - 1)), \
         f"the model saw {seen.tolist()}; the unconditional rows should be {un_x.tolist()}"
-    assert torch.allclose(got["w"].double(), un + 2.5 * (cond - un), rtol=1e-6, atol=1e-6)
+    w = expect_tensor(got["w"], "guided_logits", dtype=torch.float64, shape=cond.shape)
+    assert torch.allclose(w, un + 2.5 * (cond - un), rtol=1e-6, atol=1e-6)
 
 
 def probe_guidance_negative(ex):
-    model = ContextModel()
-    return [raises(ex.guided_logits, model, ROWS_X, ROWS_PROMPT, w, MASK) for w in (-1.0, -0.01)]
+    model, (x, prompt_index) = ContextModel(), rows_inputs()
+    return [raises(ex.guided_logits, model, x, prompt_index, w, MASK) for w in (-1.0, -0.01)]
 
 
 @check("5.4", probe_guidance_negative)
 def test_guidance_rejects_a_negative_scale(got):
     """raises ValueError when cfg_scale < 0 (-1 and -0.01)"""
     for w, outcome in zip((-1.0, -0.01), got):
-        assert getattr(outcome, "is_a", lambda _: False)("ValueError"), f"cfg_scale {w}: got {outcome!r}"
+        expect_error(outcome, f"cfg_scale {w}")
 

@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from exercises._checks import check
+from exercises._checks import check, expect_type
 from exercises._helpers import tiny_model
 from minillada.losses import diffusion_loss
 from minillada.train import TrainConfig, lr_at, make_optimizer, train_step
@@ -26,27 +26,39 @@ def probe_lr_small(ex):
 def test_lr_warmup_and_cosine(got):
     """warmup: step s < warmup_steps gets lr (s + 1) / warmup_steps (0.1 at step 0 of 10); then a
     cosine from lr at step warmup_steps to lr * min_lr_ratio at step max_steps - 1"""
+    for v in got:
+        expect_type(v, float, "lr_at")
     assert [round(v, 3) for v in got] == [0.1, 1.0, 1.0, 0.5, 0.0]
 
 
 SCHEDULE = dict(lr=3e-3, warmup_steps=7, max_steps=60, min_lr_ratio=0.1, decay_fraction=0.25)
+# the schedules of the comparison; in "wsd_truncated" decay_fraction * max_steps = 18.6 is no whole
+# number, so int (18 decay steps), round and ceil (19) disagree
+SCHEDULES = {"cosine": dict(schedule="cosine"), "wsd": dict(schedule="wsd"),
+             "constant": dict(schedule="constant"),
+             "wsd_truncated": dict(schedule="wsd", decay_fraction=0.31)}
 
 
-def probe_lr_schedule(ex, schedule):
-    config = TrainConfig(**SCHEDULE, schedule=schedule)
+def schedule_config(name):
+    return TrainConfig(**{**SCHEDULE, **SCHEDULES[name]})
+
+
+def probe_lr_schedule(ex, name):
+    config = schedule_config(name)
     return [ex.lr_at(step, config) for step in range(70)]
 
 
-@check("6.1", probe_lr_schedule, params=["cosine", "wsd", "constant"])
+@check("6.1", probe_lr_schedule, params=list(SCHEDULES))
 def test_lr_matches_library(got, param):
     """equals the library at every step 0..69 of a 60-step run (past max_steps the rate stays at
     its final value) for the cosine, wsd (warmup, constant lr, then a linear decay over the last
     decay_fraction of max_steps, the D = int(decay_fraction * max_steps) steps from step
-    S = max_steps - D, to lr * min_lr_ratio) and constant schedules"""
-    config = TrainConfig(**SCHEDULE, schedule=param)
+    S = max_steps - D, to lr * min_lr_ratio) and constant schedules; wsd_truncated has
+    decay_fraction 0.31, where int(0.31 * 60) = 18 decay steps, not round's or ceil's 19"""
+    config = schedule_config(param)
     for step, mine in enumerate(got):
         want = lr_at(step, config)
-        assert isinstance(mine, float), f"step {step}: lr_at returned a {type(mine).__name__}"
+        expect_type(mine, float, "lr_at", f"the rate of step {step}")
         assert math.isclose(mine, want, rel_tol=1e-9, abs_tol=1e-12), f"step {step}: {mine} != {want}"
 
 
@@ -56,22 +68,23 @@ def batch(seed=0):
     return torch.randint(4, 16, (8, 12), generator=torch.Generator().manual_seed(seed))
 
 
-PROMPTS = torch.tensor([3, 0, 5, 2, 4, 1, 6, 3])
+PROMPTS = [3, 0, 5, 2, 4, 1, 6, 3]
 
 
 def run_steps(train_step_fn, grad_clip, sft, mask_id=1, steps=3):
     """Three optimizer steps of a tiny model; returns (losses, final weights)."""
     model = tiny_model().train()
     opt = make_optimizer(model, TrainConfig(lr=1e-2))
-    losses = [train_step_fn(model, opt, batch(step), mask_id, prompt_lengths=PROMPTS if sft else None,
+    losses = [train_step_fn(model, opt, batch(step), mask_id,
+                            prompt_lengths=torch.tensor(PROMPTS) if sft else None,
                             grad_clip=grad_clip, generator=torch.Generator().manual_seed(step))
               for step in range(steps)]
     return losses, {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
-CASES = ["clip1", "clip0.01", "sft", "mask2"]
-ARGS = {"clip1": (1.0, False, 1), "clip0.01": (0.01, False, 1), "sft": (1.0, True, 1),
-        "mask2": (1.0, False, 2)}
+CASES = ["clip1", "clip0.01", "clip0", "sft", "mask2"]
+ARGS = {"clip1": (1.0, False, 1), "clip0.01": (0.01, False, 1), "clip0": (0.0, False, 1),
+        "sft": (1.0, True, 1), "mask2": (1.0, False, 2)}
 
 
 def probe_train_step(ex, case):
@@ -82,12 +95,12 @@ def probe_train_step(ex, case):
 def test_train_step_matches_library(got, param):
     """three steps give the library's losses (returned as floats) and weights: the loss of
     diffusion_loss with the generator, prompt_lengths (SFT) and mask_id passed on (mask_id = 2 here,
-    not the model's 1), gradients zeroed before backward, the gradient norm clipped to grad_clip,
-    one optimizer step"""
+    not the model's 1), gradients zeroed before backward, the gradient norm clipped to grad_clip
+    (grad_clip = 0: not clipped at all), one optimizer step"""
     losses, weights = got
     want_losses, want_weights = run_steps(train_step, *ARGS[param])
     for step, (mine, want) in enumerate(zip(losses, want_losses)):
-        assert isinstance(mine, float), f"train_step returned a {type(mine).__name__}, not a float"
+        expect_type(mine, float, "train_step", f"the loss of step {step}")
         assert math.isclose(mine, want, rel_tol=1e-5), f"step {step}: loss {mine} != {want}"
     assert len(losses) == 3
     for name, w in want_weights.items():
