@@ -30,9 +30,8 @@ import torch
 
 from . import checks, distributed, rng
 from .checkpoint import last_checkpoint, point_latest, save_checkpoint
-from .cuda_graph import cuda_graphed
-from .losses import autoregressive_loss_from_logits, diffusion_loss, diffusion_loss_from_logits
-from .masking import forward_process
+from .fast.training import step_function, step_loss  # noqa: F401 (step_loss: for the notebooks)
+from .losses import autoregressive_loss, diffusion_loss
 from .progress import progress_bar
 from .run_dir import check_compatible, check_run_dir, find_resumable, prepare_run_dir, run_lock
 from .train_config import OBJECTIVES, SCHEDULES, TOKENIZER_KINDS, TRAIN_PRESETS, TrainConfig  # noqa: F401
@@ -75,27 +74,6 @@ def resolve_device(name: str) -> torch.device:
     return checks.device(name)
 
 
-def step_loss(model, x0, prompt_lengths, config: TrainConfig, mask_id: int, generator=None,
-              rows: slice | None = None, autocast=None):
-    """The loss of one micro-batch x0 (B, T), of this rank's ``rows`` of it (all by default).
-
-    MDM: masks are drawn for every row (so every rank draws the same), then ``rows`` are kept, and
-    the loss is LLaDA's Eq. 3 (Eq. 5 with prompt lengths). AR: next-token cross-entropy.
-    """
-    rows = rows or slice(None)
-    pl = prompt_lengths[rows] if prompt_lengths is not None else None
-    autocast = autocast or torch.autocast("cpu", enabled=False)
-    if config.objective == "ar":
-        with autocast:
-            logits = model(x0[rows])                                           # (b, T, V)
-        return autoregressive_loss_from_logits(logits, x0[rows], pl)
-    xt, masked, p_mask = forward_process(x0, mask_id, eps=config.mask_eps,
-                                         prompt_lengths=prompt_lengths, generator=generator)
-    with autocast:
-        logits = model(xt[rows])                                               # (b, T, V)
-    return diffusion_loss_from_logits(logits, x0[rows], masked[rows], p_mask[rows], pl)
-
-
 def train_step(model, optimizer, x0, mask_id: int, prompt_lengths=None, grad_clip: float = 1.0,
                generator=None) -> float:
     """One optimizer step of LLaDA pre-training (Algorithm 1), or SFT (Algorithm 2) with
@@ -121,7 +99,12 @@ def validation_loss(model, data, config: TrainConfig, mask_id: int, device) -> f
     total = 0.0
     for _ in range(config.eval_batches):
         x0, pl = data.sample(config.batch_size, g_data)
-        total += float(step_loss(model, x0.to(device), pl, config, mask_id, g_mask))
+        x0 = x0.to(device)
+        if config.objective == "ar":
+            total += float(autoregressive_loss(model, x0, pl))
+        else:
+            total += float(diffusion_loss(model, x0, pl, eps=config.mask_eps, generator=g_mask,
+                                          mask_id=mask_id))
     model.train(was_training)
     return total / config.eval_batches
 
@@ -216,8 +199,14 @@ def _train(model, data, config, val_data, tokenizer, out_dir, resume, callback, 
         start, done = _resume(out_dir, model, optimizer, g_data, g_mask, config, tokenizer,
                               dist.is_main)
         history.extend(done)
-    net, autocast = _fast_forward(model, config, device, dist, data)
     rows_per_step = config.batch_size * dist.world_size * config.grad_accum  # all ranks, all micro-batches
+    if _plain(config, device, dist):    # exercise 6.2's step, as it is
+        def take_step(x0, prompt_lengths):
+            return train_step(model, optimizer, x0, mask_id=model.config.mask_id,
+                              prompt_lengths=prompt_lengths, grad_clip=config.grad_clip,
+                              generator=g_mask)
+    else:                               # micro-batches, ranks, autocast, compile, CUDA graphs, AR
+        take_step = step_function(model, optimizer, config, device, dist, data, g_mask)
 
     def save(step):
         if out_dir is not None and dist.is_main:
@@ -233,14 +222,10 @@ def _train(model, data, config, val_data, tokenizer, out_dir, resume, callback, 
         lr = lr_at(step, config)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        # the global batch of this step, the same on every rank (each rank keeps its own rows)
+        # Algorithm 1: a batch of clean text (under torchrun the global batch: each rank keeps its rows)
         x0, prompt_lengths = data.sample(rows_per_step, g_data)
-        loss = _forward_backward(net, rng.to_device(x0, device), prompt_lengths, config,
-                                 model.config.mask_id, g_mask, dist, autocast)
-        if config.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
+        # mask at a random rate t, predict the masks, 1/t-weighted cross-entropy, backward, step
+        loss = take_step(rng.to_device(x0, device), prompt_lengths)
 
         # bookkeeping: the record of this step, validation, the progress bar, checkpoints
         now = time.perf_counter()
@@ -270,7 +255,17 @@ def _train(model, data, config, val_data, tokenizer, out_dir, resume, callback, 
     distributed.cleanup(dist)
 
 
-# ---- the helpers of train(): devices and ranks, the fast forward, micro-batches, resuming --------
+# ---- the helpers of train(): devices and ranks, which step, resuming ---------------------------
+
+def _plain(config: TrainConfig, device, dist) -> bool:
+    """Whether this run's step is exactly :func:`train_step`: one process, one micro-batch, the
+    MDM objective, no autocast, compile or CUDA graphs, and train_step's eps (``diffusion_loss``'s
+    default). Otherwise ``fast/training.py`` takes the step (the same computation where they
+    overlap)."""
+    autocast = device.type == "cuda" and (config.bf16 or config.cuda_graph)
+    return (config.objective == "mdm" and not dist.enabled and config.grad_accum == 1
+            and not config.compile and not autocast and config.mask_eps == 1e-3)
+
 
 def _device_and_ranks(config: TrainConfig):
     """The device, and the data-parallel layout (one process, or the ranks of ``torchrun``)."""
@@ -279,46 +274,6 @@ def _device_and_ranks(config: TrainConfig):
     if dist.enabled and device.type == "cuda":
         device = torch.device("cuda", dist.local_rank)
     return device, dist
-
-
-def _fast_forward(model, config: TrainConfig, device, dist, data):
-    """(the network to call, the autocast context): the model itself, or wrapped for data
-    parallelism (DDP), ``torch.compile`` or CUDA graphs; bf16 autocast on CUDA."""
-    graphs = config.cuda_graph and device.type == "cuda"
-    if graphs and dist.enabled:
-        raise ValueError("cuda_graph=True does not support data parallelism (torchrun)")
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16,
-                              enabled=device.type == "cuda" and config.bf16, cache_enabled=not graphs)
-    net = model
-    if dist.enabled:
-        net = torch.nn.parallel.DistributedDataParallel(
-            model, device_ids=[device.index] if device.type == "cuda" else None)
-    if config.compile:
-        net = torch.compile(net)
-    if graphs:
-        net = cuda_graphed(model, (config.batch_size, data.seq_len), autocast)   # fixed shapes
-    return net, autocast
-
-
-def _forward_backward(net, x0, prompt_lengths, config: TrainConfig, mask_id: int, g_mask, dist,
-                      autocast) -> float:
-    """Accumulate the gradient of one step's batch over ``config.grad_accum`` micro-batches; returns
-    the step's loss (averaged over ranks). Under data parallelism each micro-batch holds every
-    rank's rows, masks are drawn for all of them, and this rank keeps its own slice."""
-    rows_per_micro = config.batch_size * dist.world_size
-    mine = slice(dist.rank * config.batch_size, (dist.rank + 1) * config.batch_size)  # within a micro
-    total = torch.zeros((), device=x0.device)
-    for micro in range(config.grad_accum):
-        in_micro = slice(micro * rows_per_micro, (micro + 1) * rows_per_micro)
-        pl = prompt_lengths[in_micro] if prompt_lengths is not None else None
-        # gradients are averaged across ranks only on the last micro-batch
-        sync = micro == config.grad_accum - 1 or not dist.enabled
-        with (torch.enable_grad() if sync else net.no_sync()):
-            loss = step_loss(net, x0[in_micro], pl, config, mask_id, g_mask, mine, autocast)
-            loss = loss / config.grad_accum
-            loss.backward()
-        total += loss.detach()
-    return float(distributed.mean_over_ranks(total, dist))
 
 
 def _resume(out_dir, model, optimizer, g_data, g_mask, config, tokenizer, is_main: bool):

@@ -1,4 +1,5 @@
 import errno
+import importlib
 import json
 import os
 import subprocess
@@ -266,3 +267,39 @@ def test_train_step_is_one_step_of_the_loop():
     assert loss == pytest.approx(history[0]["loss"], rel=1e-5)
     for a, b in zip(model_a.parameters(), model_b.parameters()):
         assert torch.allclose(a, b, atol=1e-6)
+
+
+# ---- the loop runs exercise 6.2's step (issue 27) ---------------------------------------------
+
+@pytest.mark.parametrize("sft", [False, True], ids=["pretrain", "sft"])
+def test_train_runs_train_step_and_the_fast_step_gives_the_same_run(tmp_path, monkeypatch, sft):
+    """With nothing fast asked for, every step of train() is a call of train_step (LLaDA's
+    Algorithm 1, the function exercise 6.2 builds); forcing fast/training.py's step instead gives
+    the same losses and checkpoints identical byte for byte."""
+    train_module = importlib.import_module("minillada.train")   # the module (ml.train is the function)
+    calls = []
+    real_step = train_module.train_step
+    monkeypatch.setattr(train_module, "train_step", lambda *a, **k: calls.append(1) or real_step(*a, **k))
+    runs = {}
+    for plain in (True, False):
+        monkeypatch.setattr(train_module, "_plain", lambda *a, plain=plain: plain)
+        tok, model, data = small_setup()
+        if sft:
+            data = SFTDataset.from_text_pairs([("the cat", " sat"), ("a dog", " ran far")], tok, 16)
+        runs[plain] = train(model, data, quick_cfg(max_steps=6, seq_len=16, eval_every=3), tokenizer=tok,
+                            out_dir=tmp_path / str(plain))
+    assert len(calls) == 6                                   # the plain run, one call per step
+    losses = {plain: [(r["loss"], r.get("val_loss")) for r in h] for plain, h in runs.items()}
+    assert losses[True] == losses[False]
+    for name in ("model.pt", "train.pt", "tokenizer.json", "meta.json"):
+        plain, fast = (tmp_path / str(p) / "step_000006" / name for p in (True, False))
+        assert plain.read_bytes() == fast.read_bytes(), name
+
+
+def test_the_fast_step_is_used_when_the_run_needs_it():
+    from minillada.train import _plain
+    cpu, one = torch.device("cpu"), type("Ranks", (), {"enabled": False})()
+    assert _plain(quick_cfg(), cpu, one)
+    for changed in (dict(grad_accum=2), dict(objective="ar"), dict(mask_eps=0.01), dict(compile=True)):
+        assert not _plain(quick_cfg(**changed), cpu, one), changed
+    assert not _plain(quick_cfg(), torch.device("cuda"), one)          # bf16 autocast on a GPU
