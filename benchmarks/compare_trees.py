@@ -33,7 +33,7 @@ WORKLOAD = r"""
 import json, os, time, torch
 torch.set_num_threads(1)
 QUICK = os.environ.get("COMPARE_TREES_QUICK") == "1"         # a seconds-long run for the test
-from minillada import ModelConfig, Transformer, generate, generate_autoregressive
+from minillada import ModelConfig, Transformer, generate, generate_autoregressive, generate_fast
 from minillada.train import TrainConfig, make_optimizer, step_loss
 
 def timed(fn, n):
@@ -62,7 +62,7 @@ with torch.no_grad():
 prompt = torch.randint(4, 70, (4, 32))
 n_gen = 8 if QUICK else 64
 out["generate"] = timed(lambda: generate(big, prompt, n_gen, n_gen, n_gen // 4), 1 if QUICK else 2)
-out["generate_kv"] = timed(lambda: generate(big, prompt, n_gen, n_gen, n_gen // 4, kv_cache=True),
+out["generate_kv"] = timed(lambda: generate_fast(big, prompt, n_gen, n_gen, n_gen // 4, kv_cache=True),
                            1 if QUICK else 2)
 ar = Transformer(ModelConfig(vocab_size=70, mask_id=1, d_model=128, n_layers=4, n_heads=4,
                              max_seq_len=256, causal=True)).eval()

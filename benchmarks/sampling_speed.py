@@ -30,7 +30,8 @@ import torch
 
 from minillada import Transformer
 from minillada.reversal import ReversalConfig, build_data, make_task, train_model
-from minillada.sampling import generate, generate_autoregressive
+from minillada.fast.sampling import generate_fast
+from minillada.sampling import generate_autoregressive
 from minillada.train import resolve_device
 
 from .common import model_config, print_table, sync, write_json
@@ -83,8 +84,8 @@ def answer_all(model, qs, kwargs) -> tuple[dict, float, float]:
             x = generate_autoregressive(model, P, len(A), **kwargs)
             calls.append(len(A))
         else:
-            x, trace = generate(model, P, gen_length=GEN, return_trace=True,
-                                **{"block_length": GEN, **kwargs})
+            x, trace = generate_fast(model, P, gen_length=GEN, return_trace=True,
+                                     **{"block_length": GEN, **kwargs})
             calls.append(trace.model_calls)
         hits[direction].append(bool((x[0, n:n + len(A)] == A).all()))
     sync(device)
@@ -141,7 +142,8 @@ def long_answer(args, device, preset: str, batch: int) -> dict:
             sync(device)
             t0 = time.perf_counter()
             with autocast:
-                generate(model, prompt, steps=gen, gen_length=gen, block_length=block, kv_cache=cache)
+                generate_fast(model, prompt, steps=gen, gen_length=gen, block_length=block,
+                              kv_cache=cache)
             sync(device)
             if rep:
                 seconds[cache].append(time.perf_counter() - t0)

@@ -25,7 +25,7 @@ import time
 import torch
 
 from minillada import Transformer
-from minillada.cuda_graph import cuda_graphed
+from minillada.fast.cuda_graph import cuda_graphed
 from minillada.train import TrainConfig, make_optimizer, resolve_device, step_loss
 
 from .common import model_config, print_table, sync, write_json

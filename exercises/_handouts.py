@@ -469,7 +469,7 @@ _RAW = {
           library's `prompt_mask`, so step 3.2 grades it.
         """,
         helpers=r"""
-        - `token_ids(x0)` (from `minillada.checks`): returns None, or raises the ValueError above.
+        - `token_ids(x0)` (from `minillada.infra.checks`): returns None, or raises the ValueError above.
           The checks of `eps` and `t` are yours to write (`if not 0 <= eps < 1: raise
           ValueError(...)`).
         - `rng.rand(*shape, device=None, generator=None, dtype=torch.float32)`: uniforms in [0, 1)
@@ -687,7 +687,7 @@ _RAW = {
           `prompt_lengths` with a number of entries other than B, or a length < 0 or > T.
         """,
         helpers=r"""
-        - `token_ids(x0)` (from `minillada.checks`): None, or the ValueError above.
+        - `token_ids(x0)` (from `minillada.infra.checks`): None, or the ValueError above.
         - `prompt_mask(prompt_lengths, (B, T), device)`: the library's (chapter 3), imported;
           `prompt_mask([1, 3], (2, 4), "cpu").int().tolist()` is `[[1, 0, 0, 0], [1, 1, 1, 0]]`.
         - `rng.rand(B, T, device=..., generator=g)`: float32 uniforms in [0, 1).

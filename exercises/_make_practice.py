@@ -141,7 +141,7 @@ def your_turn(defined, number: int) -> list[str]:
              "# then restart the kernel and run again. Until then the library's version stands "
              "in, and the",
              "# printed line says which one runs.",
-             "from minillada.practice import yours", ""]
+             "from minillada.infra.practice import yours", ""]
     lines += [f'{mine} = yours("{name}", "{module}")' for mine, name, module, _ in defined]
     return lines
 

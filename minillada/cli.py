@@ -29,14 +29,17 @@ import torch
 
 import minillada
 
-from . import checks, reversal, reversal_jsonl
+from .infra import checks
+from . import reversal
+from .reversal import jsonl as reversal_jsonl
 from .bpe import BPETokenizer
-from .checkpoint import NoSpaceError, load_checkpoint, writable_dir
+from .infra.checkpoint import NoSpaceError, load_checkpoint, writable_dir
 from .data import SFTDataset, TextDataset, read_jsonl, read_text, synthetic_corpus
 from .model import PRESETS, ModelConfig, Transformer
-from .plotting import plot_reversal_bars, plot_reversal_curves
-from .run_dir import check_run_dir, run_lock
-from .sampling import generate, generate_autoregressive
+from .infra.plotting import plot_reversal_bars, plot_reversal_curves
+from .infra.run_dir import check_run_dir, run_lock
+from .fast.sampling import generate_fast
+from .sampling import generate_autoregressive
 from .tokenizer import CharTokenizer, WordTokenizer
 from .train import OBJECTIVES, SCHEDULES, TRAIN_PRESETS, TrainConfig, TrainingInterrupted, train
 
@@ -166,11 +169,11 @@ def cmd_sample(args) -> int:
                                       eos_id=tok.eos_id)
     else:
         gen_length = args.gen_length
-        out = generate(model, prompt, steps=gen_length if args.steps is None else args.steps,
-                       gen_length=gen_length,
-                       block_length=gen_length if args.block_length is None else args.block_length,
-                       temperature=args.temperature, threshold=args.threshold, generator=g,
-                       kv_cache=args.kv_cache)
+        out = generate_fast(model, prompt, steps=gen_length if args.steps is None else args.steps,
+                            gen_length=gen_length,
+                            block_length=gen_length if args.block_length is None else args.block_length,
+                            temperature=args.temperature, threshold=args.threshold, generator=g,
+                            kv_cache=args.kv_cache)
     print(tok.decode(out[0, prompt.shape[1]:], skip_special=True))
     return 0
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from . import checks, rng
+from .infra import checks, rng
 
 
 class TextDataset:

@@ -33,8 +33,8 @@ import itertools
 
 import torch
 
-from . import checks, rng
-from .checks import mask_id_of as resolve_mask_id  # mask_id, else model.config.mask_id
+from .infra import checks, rng
+from .infra.checks import mask_id_of as resolve_mask_id  # mask_id, else model.config.mask_id
 from .guidance import guided_logits
 from .losses import _token_ce
 from .masking import forward_process, prompt_mask

@@ -21,8 +21,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import checks, rng
-from .checks import mask_id_of as resolve_mask_id  # mask_id, else model.config.mask_id
+from .infra import checks, rng
+from .infra.checks import mask_id_of as resolve_mask_id  # mask_id, else model.config.mask_id
 from .masking import forward_process, prompt_mask
 
 

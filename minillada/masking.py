@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import torch
 
-from . import checks, rng
+from .infra import checks, rng
 
 
 def prompt_mask(prompt_lengths, shape, device) -> torch.Tensor:

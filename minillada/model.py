@@ -23,8 +23,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import checks
-from .kv_cache import AttentionState
+from .infra import checks
+from .fast.kv_cache import AttentionState
 
 PRESETS = {
     # trains a character- or word-level model on a 2-core CPU in minutes (about 0.8M parameters)
@@ -167,7 +167,7 @@ class Attention(nn.Module):
         self.proj = nn.Linear(config.d_model, config.d_model, bias=False)
 
     def forward(self, x, cos, sin, state=None, layer: int = 0):
-        """x: (B, T, C) -> (B, T, C). ``state``: a :class:`~minillada.kv_cache.AttentionState`
+        """x: (B, T, C) -> (B, T, C). ``state``: a :class:`~minillada.fast.kv_cache.AttentionState`
         when sampling with a KV cache or a padding mask (``layer`` says which cache is this one's)."""
         B, T, C = x.shape
         qkv = self.qkv(x).view(B, T, 3, self.n_heads, C // self.n_heads)    # (B, T, 3, H, D)
@@ -265,7 +265,7 @@ class Transformer(nn.Module):
                 past_kv: list | None = None, use_cache: bool = False):
         """Logits (B, T, V) for token ids x (B, T).
 
-        For the samplers (see :mod:`minillada.kv_cache`): ``attention_mask`` (B, P + T) hides
+        For the samplers (see :mod:`minillada.fast.kv_cache`): ``attention_mask`` (B, P + T) hides
         padding; ``past_kv``, an earlier call's cache, holds the keys and values of P positions left
         of x; ``use_cache=True`` returns ``(logits, kv)`` with the cache of all P + T positions.
         """

@@ -16,10 +16,11 @@ Semi-autoregressive decoding (``block_length < gen_length``) splits the answer i
 left to right; positions right of the current block are never revealed early.
 
 This file is that algorithm and nothing else: :func:`generate` is the loop over blocks,
-:func:`denoise` the loop over steps, :func:`remask_step` one step. The speed-ups of Fast-dLLM (Wu
-et al. 2025: confidence-threshold parallel decoding, the approximate prefix KV cache), left-padded
-batches and the step-by-step :class:`Trace` run the same loop in ``sampling_fast.py``, and
-``generate`` sends the calls that ask for them there.
+:func:`denoise` the loop over steps, :func:`remask_step` one step, with LLaDA's arguments. The
+speed-ups of Fast-dLLM (Wu et al. 2025: confidence-threshold parallel decoding, the approximate
+prefix KV cache), left-padded batches and the step-by-step ``Trace`` run the same loop in
+:mod:`minillada.fast.sampling` (``generate_fast``, ``infill_fast``), which imports this module and
+is never imported by it.
 
 One deliberate difference from the reference: we set the ``[MASK]`` logit to -inf before choosing
 x0, so the sampler can never "predict" a mask (which the reference may, and then writes a mask into
@@ -28,35 +29,10 @@ a position it counts as revealed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
 
-from . import checks, rng
+from .infra import checks, rng
 from .guidance import guided_logits
-
-
-@dataclass
-class Trace:
-    """What happened at every step of one :func:`generate` or :func:`infill` call.
-
-    ``tokens[s]``: (B, T) the sequence after step s. ``confidence[s]``: (B, T) the confidence of each
-    candidate position's prediction at step s (-inf elsewhere). ``revealed[s]``: (B, T) bool, the
-    positions revealed at step s. ``model_calls``: forward passes (a guided step counts once).
-    """
-
-    start: torch.Tensor
-    tokens: list = field(default_factory=list)
-    confidence: list = field(default_factory=list)
-    revealed: list = field(default_factory=list)
-    model_calls: int = 0
-
-    def reveal_step(self) -> torch.Tensor:
-        """(B, T) long: the step at which each position was revealed, -1 if it was never masked."""
-        step = torch.full(self.start.shape, -1, dtype=torch.long)
-        for s, rev in enumerate(self.revealed):
-            step[rev.cpu()] = s
-        return step
 
 
 def get_num_transfer_tokens(mask_index: torch.Tensor, steps: int) -> torch.Tensor:
@@ -141,23 +117,15 @@ def denoise(model, x, region, steps, mask_id, temperature=0., remasking="low_con
 
 @torch.no_grad()
 def generate(model, prompt, steps=128, gen_length=128, block_length=128, temperature=0.,
-             cfg_scale=0., remasking="low_confidence", mask_id=None, threshold=None,
-             attention_mask=None, generator=None, return_trace=False, kv_cache=False):
+             cfg_scale=0., remasking="low_confidence", mask_id=None, generator=None):
     """Generate ``gen_length`` tokens after ``prompt`` (B, P) by iterative unmasking.
 
     Returns (B, P + gen_length) token ids. The arguments mean what they mean in LLaDA's
-    ``generate.py``; the module docstring walks through the algorithm. Four options run the same
-    algorithm through :mod:`minillada.sampling_fast`, which adds what they need around the loop:
-    ``threshold`` (Fast-dLLM's confidence-threshold decoding), ``kv_cache`` (Fast-dLLM's approximate
-    prefix cache), ``attention_mask`` (B, P) (1 for real prompt tokens, 0 for left padding) and
-    ``return_trace`` (also return a :class:`Trace` of every step).
+    ``generate.py``; the module docstring walks through the algorithm. For threshold decoding,
+    the prefix cache, left-padded prompts or a trace of every step, use
+    :func:`minillada.fast.sampling.generate_fast` (``ml.generate_fast``), the same loop with them.
     """
-    if threshold is not None or kv_cache or attention_mask is not None or return_trace:
-        from .sampling_fast import generate_fast        # here: sampling_fast builds on this module
-        return generate_fast(model, prompt, steps, gen_length, block_length, temperature, cfg_scale,
-                             remasking, mask_id, threshold, attention_mask, generator, return_trace,
-                             kv_cache)
-    checks.sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)
+    checks.sampling_args(model, steps, temperature, remasking, cfg_scale, None)
     num_blocks = checks.blocks(gen_length, block_length, steps)
     mask_id = checks.mask_id_of(model, mask_id)
     prompt = checks.tokens_for(model, prompt, "prompt", empty_ok=True)   # empty: unconditional
@@ -181,26 +149,22 @@ def generate(model, prompt, steps=128, gen_length=128, block_length=128, tempera
 
 @torch.no_grad()
 def infill(model, x, steps=None, temperature=0., cfg_scale=0., remasking="low_confidence",
-           mask_id=None, threshold=None, generator=None, return_trace=False):
+           mask_id=None, generator=None):
     """Fill the ``[MASK]`` positions of x (B, T), wherever they are, with the same remasking rules.
 
     Every mask is a candidate at every step (one block spanning the whole sequence); the other
     tokens are context and never change. ``steps`` defaults to the number of masks (one per step).
-    For guidance, the unmasked tokens play the prompt. ``threshold`` and ``return_trace`` run
-    through :mod:`minillada.sampling_fast`, as in :func:`generate`. Example, with a word tokenizer::
+    For guidance, the unmasked tokens play the prompt. Threshold decoding and a trace: see
+    :func:`minillada.fast.sampling.infill_fast`. Example, with a word tokenizer::
 
         x = torch.tensor([tok.encode("[MASK] [MASK] is a brave pilot .", allow_special=True)])
         filled = infill(model, x)          # the two masks become a name
     """
-    if threshold is not None or return_trace:
-        from .sampling_fast import infill_fast          # here: sampling_fast builds on this module
-        return infill_fast(model, x, steps, temperature, cfg_scale, remasking, mask_id, threshold,
-                           generator, return_trace)
     mask_id = checks.mask_id_of(model, mask_id)
     x = checks.tokens_for(model, x, "x")
     region = x.eq(mask_id)                                                       # (B, T)
     steps = max(int(region.sum(dim=1).max()), 1) if steps is None else steps
-    checks.sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)
+    checks.sampling_args(model, steps, temperature, remasking, cfg_scale, None)
     return denoise(model, x, region, steps, mask_id, temperature, remasking, cfg_scale,
                    ~region, generator)
 

@@ -10,7 +10,7 @@ One optimizer step, the whole idea:
 The settings are a ``TrainConfig`` (``train_config.py``). Everything else in this file is what
 makes that loop practical: AdamW, a learning-rate schedule (warmup then cosine, or LLaDA's
 warmup-stable-decay, Sec. 2.2), gradient clipping and accumulation, bf16 autocast on CUDA,
-optional ``torch.compile`` or CUDA graphs (for small models, ``cuda_graph.py``), a progress bar, a
+optional ``torch.compile`` or CUDA graphs (for small models, ``fast/cuda_graph.py``), a progress bar, a
 periodic validation bound with a sample, checkpoints that resume exactly, and data parallelism
 under ``torchrun``. The same loop trains the autoregressive baseline with ``objective="ar"``.
 
@@ -28,12 +28,13 @@ from dataclasses import asdict
 
 import torch
 
-from . import checks, distributed, rng
-from .checkpoint import last_checkpoint, point_latest, save_checkpoint
+from .infra import checks, rng
+from .fast import distributed
+from .infra.checkpoint import last_checkpoint, point_latest, save_checkpoint
 from .fast.training import step_function, step_loss  # noqa: F401 (step_loss: for the notebooks)
 from .losses import autoregressive_loss, diffusion_loss
-from .progress import progress_bar
-from .run_dir import check_compatible, check_run_dir, find_resumable, prepare_run_dir, run_lock
+from .infra.progress import progress_bar
+from .infra.run_dir import check_compatible, check_run_dir, find_resumable, prepare_run_dir, run_lock
 from .train_config import OBJECTIVES, SCHEDULES, TOKENIZER_KINDS, TRAIN_PRESETS, TrainConfig  # noqa: F401
 from .sampling import generate, generate_autoregressive
 
@@ -141,12 +142,12 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
     directory that holds another run's checkpoints is refused unless ``resume=True`` continues
     from its newest intact checkpoint (damaged newer ones are skipped, and said so) or
     ``overwrite=True`` deletes them. ``resume=True`` on an empty directory starts from step 0.
-    One run at a time writes into ``out_dir`` (:func:`~minillada.run_dir.run_lock`): a second is
+    One run at a time writes into ``out_dir`` (:func:`~minillada.infra.run_dir.run_lock`): a second is
     refused at once, with a ``ValueError`` that names the first.
 
     Ctrl-C raises :class:`TrainingInterrupted` (a ``KeyboardInterrupt``) saying the step reached and
     the last checkpoint, which is intact; a save that finds the disk full raises
-    :class:`~minillada.checkpoint.NoSpaceError` saying the same. Either way ``resume=True`` goes on.
+    :class:`~minillada.infra.checkpoint.NoSpaceError` saying the same. Either way ``resume=True`` goes on.
     """
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
@@ -243,7 +244,7 @@ def _train(model, data, config, val_data, tokenizer, out_dir, resume, callback, 
         stop = callback is not None and callback(step + 1, record) is True
         history.append(record)
         bar.set_postfix(loss=f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{record['tokens_per_s']:.0f}",
-                        refresh=False)        # the bar redraws at its own pace (progress.py)
+                        refresh=False)        # the bar redraws at its own pace (infra/progress.py)
         if stop:
             break
         if config.save_every and (step + 1) % config.save_every == 0 and not last:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from . import checks
+from .infra import checks
 from .model import PRESETS
 
 OBJECTIVES = ("mdm", "ar")

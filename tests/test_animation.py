@@ -7,8 +7,8 @@ import torch
 from PIL import Image
 
 from minillada import Transformer
-from minillada.plotting import animate_traces, plot_step
-from minillada.sampling import Trace, generate
+from minillada.infra.plotting import animate_traces, plot_step
+from minillada.fast.sampling import Trace, generate_fast
 
 from conftest import tiny_config
 
@@ -62,7 +62,7 @@ def test_the_last_frame_is_held_and_the_default_size_follows_the_positions(tmp_p
     torch.manual_seed(0)
     model = Transformer(tiny_config()).eval()
     prompt = torch.tensor([[3, 4, 5]])
-    _, trace = generate(model, prompt, steps=3, gen_length=6, block_length=6, return_trace=True)
+    _, trace = generate_fast(model, prompt, steps=3, gen_length=6, block_length=6, return_trace=True)
     path = animate_traces(trace, titles="low-confidence", path=tmp_path / "b.gif", start=3,
                           fps=2, hold=2, dpi=20)
     with Image.open(path) as im:

@@ -22,7 +22,7 @@ import torch
 
 import minillada as ml
 from minillada import reversal
-from minillada.checkpoint import save_checkpoint
+from minillada.infra.checkpoint import save_checkpoint
 from minillada.cli import main
 from minillada.data import read_text
 from minillada.train import TrainConfig
@@ -69,7 +69,7 @@ MTCE = dict(model=MDM, windows=torch.randint(4, V, (2, 8)), rate=0.5)
 
 
 def _trace():
-    return ml.generate(MDM, [[4, 5]], 2, 4, 4, return_trace=True)[1]
+    return ml.generate_fast(MDM, [[4, 5]], 2, 4, 4, return_trace=True)[1]
 
 
 def _train(name, values):
@@ -189,14 +189,14 @@ LIBRARY = [
     *_cases("generate.cfg_scale", _kw(ml.generate, GEN, "cfg_scale"), NOT_NON_NEGATIVE, "cfg_scale"),
     *_cases("generate.remasking", _kw(ml.generate, GEN, "remasking"), ["greedy", None, ["random"]],
             "remasking"),
-    *_cases("generate.threshold", _kw(ml.generate, GEN, "threshold"), [0, -0.5, 1.5, NAN, INF, "0.9"],
-            "threshold"),
+    *_cases("generate_fast.threshold", _kw(ml.generate_fast, GEN, "threshold"),
+            [0, -0.5, 1.5, NAN, INF, "0.9"], "threshold"),
     *_cases("generate.mask_id", _kw(ml.generate, GEN, "mask_id"), [99, -1, 1.5, "1"], "mask_id"),
-    *_cases("generate.attention_mask", _kw(ml.generate, GEN, "attention_mask"), [[[1]], [[1, 1, 1]]],
-            "attention_mask"),
+    *_cases("generate_fast.attention_mask", _kw(ml.generate_fast, GEN, "attention_mask"),
+            [[[1]], [[1, 1, 1]]], "attention_mask"),
     pytest.param(lambda v: ml.generate(v, [[4]], 4, 8, 8), torch.nn.Linear(2, 2), "config",
                  id="generate.model=Linear"),
-    pytest.param(lambda v: ml.generate(MDM, [[4]], 4, 8, 8, kv_cache=True, cfg_scale=v), 1.0, "kv_cache",
+    pytest.param(lambda v: ml.generate_fast(MDM, [[4]], 4, 8, 8, kv_cache=True, cfg_scale=v), 1.0, "kv_cache",
                  id="generate.kv_cache+cfg"),
     *_cases("infill.x", lambda v: ml.infill(MDM, v), [*NOT_IDS, torch.zeros(1, 0, dtype=torch.long)], "x"),
     *_cases("infill.steps", lambda v: ml.infill(MDM, [[4, 1, 5]], steps=v), [0, -1, 2.5, "2", NAN], "steps"),
@@ -230,7 +230,8 @@ LIBRARY = [
             "prompt_lengths"),
     *_cases("generate_autoregressive.eos_id", lambda v: ml.generate_autoregressive(AR, [[4]], 2, eos_id=v),
             ["x", 99, -1, 3.0], "eos_id"),
-    *_cases("generate.attention_mask", _kw(ml.generate, GEN, "attention_mask"), ["x"], "attention_mask"),
+    *_cases("generate_fast.attention_mask", _kw(ml.generate_fast, GEN, "attention_mask"), ["x"],
+            "attention_mask"),
     *_cases("SFTDataset.pairs", lambda v: ml.SFTDataset(v, eos_id=3), [[("ab", [5])], [([4.5], [5])]],
             "prompt"),
     *_cases("TextDataset.sample", lambda v: ml.TextDataset(torch.arange(4, 16), 4).sample(v), [0, -1, 2.5],
@@ -279,7 +280,7 @@ LIBRARY = [
             "answer holds the [MASK] id 1"),
     *_cases("generate.prompt[MASK]", _kw(ml.generate, GEN, "prompt"), [[[4, 1]], [[4, 5], [1, 6]]],
             "prompt holds the [MASK] id 1"),
-    *_cases("generate(threshold).prompt[MASK]", _kw(ml.generate, {**GEN, "threshold": 0.5}, "prompt"),
+    *_cases("generate_fast.prompt[MASK]", _kw(ml.generate_fast, {**GEN, "threshold": 0.5}, "prompt"),
             [[[1, 4]]], "infill"),
     *_cases("diffusion_loss.x0[MASK]", lambda v: ml.diffusion_loss(MDM, v), [torch.tensor([[4, 1, 6, 7]])],
             "x0 holds the [MASK] id 1"),
@@ -495,7 +496,7 @@ def test_a_model_without_parameters_can_be_scored():
 
 
 def test_the_progress_bar_redraws_rarely_in_a_log_file():
-    from minillada.progress import LOG_INTERVAL, is_interactive, progress_bar
+    from minillada.infra.progress import LOG_INTERVAL, is_interactive, progress_bar
 
     log = io.StringIO()
     bar = progress_bar(range(2000), file=log, desc="train")

@@ -15,9 +15,9 @@ import torch
 
 from minillada import CharTokenizer, ModelConfig, Transformer
 from minillada.cli import main
-from minillada.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
+from minillada.infra.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
 from minillada.data import TextDataset, synthetic_corpus
-from minillada.run_dir import find_resumable
+from minillada.infra.run_dir import find_resumable
 from minillada.train import TrainConfig, train
 
 TEXT = synthetic_corpus(300, seed=0)

@@ -6,7 +6,8 @@ import math
 import pytest
 import torch
 
-from minillada import checks, generate, infill
+from minillada import generate, generate_fast, infill
+from minillada.infra import checks
 from minillada.model import ModelConfig, Transformer
 
 
@@ -56,7 +57,7 @@ def test_fits_and_mask_id_of(model):
 def test_generate_refuses_bad_arguments(model, kwargs, message):
     kw = {"steps": 8, "gen_length": 8, "block_length": 8, **kwargs}
     with pytest.raises(ValueError, match=message):
-        generate(model, torch.tensor([[4, 5]]), **kw)
+        (generate_fast if "threshold" in kw else generate)(model, torch.tensor([[4, 5]]), **kw)
 
 
 def test_generate_autoregressive_refuses_bad_arguments():
@@ -74,7 +75,7 @@ def test_generate_autoregressive_refuses_bad_arguments():
 
 def test_the_fast_path_and_infill_check_the_same_way(model):
     with pytest.raises(ValueError, match="temperature"):
-        generate(model, torch.tensor([[4, 5]]), 8, 8, 8, temperature=math.nan, return_trace=True)
+        generate_fast(model, torch.tensor([[4, 5]]), 8, 8, 8, temperature=math.nan, return_trace=True)
     with pytest.raises(ValueError, match="steps"):
         infill(model, torch.tensor([[4, 1, 5]]), steps=0)
     with pytest.raises(ValueError, match="x must be"):

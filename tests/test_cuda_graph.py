@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from minillada import CharTokenizer, ModelConfig, Transformer
-from minillada import rng
-from minillada.cuda_graph import cuda_graphed
+from minillada.infra import rng
+from minillada.fast.cuda_graph import cuda_graphed
 from minillada.data import SFTDataset, TextDataset, synthetic_corpus
 from minillada.masking import forward_process
 from minillada.train import TrainConfig, train

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from minillada.checkpoint import load_checkpoint
-from minillada.run_dir import run_lock
+from minillada.infra.checkpoint import load_checkpoint
+from minillada.infra.run_dir import run_lock
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL") or sys.platform == "win32",
                                 reason="POSIX signals and flock")
@@ -68,7 +68,7 @@ def test_the_lock_nests_in_a_process_and_refuses_another(tmp_path):
         with run_lock(tmp_path / "run"):                # the CLI takes it, then train() again
             pass
         assert (tmp_path / "run" / ".lock").exists()    # still held by the outer block
-        code = ("import sys; from minillada.run_dir import run_lock\n"
+        code = ("import sys; from minillada.infra.run_dir import run_lock\n"
                 f"with run_lock({str(tmp_path / 'run')!r}): sys.exit(0)")
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert proc.returncode == 1 and "RunDirInUse" in proc.stderr

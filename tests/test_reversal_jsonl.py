@@ -13,7 +13,7 @@ from torch import nn
 from minillada.corpora import make_facts
 from minillada.data import CORPORA, read_jsonl
 from minillada.model import ModelConfig
-from minillada.reversal_jsonl import JsonlTask, answer, build_data, evaluate
+from minillada.reversal.jsonl import JsonlTask, answer, build_data, evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 

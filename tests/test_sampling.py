@@ -7,9 +7,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from minillada import Transformer
-from minillada.plotting import plot_trace, render_trace
-from minillada.sampling import (Trace, add_gumbel_noise, generate, generate_autoregressive,
-                                get_num_transfer_tokens, infill)
+from minillada.fast.sampling import Trace, generate_fast, infill_fast
+from minillada.infra.plotting import plot_trace, render_trace
+from minillada.sampling import (add_gumbel_noise, generate, generate_autoregressive, get_num_transfer_tokens,
+                                infill)
 
 from conftest import tiny_config
 
@@ -79,7 +80,7 @@ def test_matches_the_reference_loop(model, steps, gen_length, block_length):
 
 def test_one_token_per_step_and_prompt_fixed(model):
     p = prompt(B=2)
-    out, trace = generate(model, p, steps=10, gen_length=10, block_length=10, return_trace=True)
+    out, trace = generate_fast(model, p, steps=10, gen_length=10, block_length=10, return_trace=True)
     assert out.shape == (2, 13) and len(trace.tokens) == 10 and trace.model_calls == 10
     assert all(r.sum(dim=1).tolist() == [1, 1] for r in trace.revealed)
     for tokens in trace.tokens:
@@ -93,7 +94,7 @@ def test_one_token_per_step_and_prompt_fixed(model):
 
 
 def test_later_blocks_wait(model):
-    out, trace = generate(model, prompt(), steps=8, gen_length=8, block_length=4, return_trace=True)
+    out, trace = generate_fast(model, prompt(), steps=8, gen_length=8, block_length=4, return_trace=True)
     for s, tokens in enumerate(trace.tokens):
         second_block = tokens[0, 7:]
         if s < 3:
@@ -159,12 +160,12 @@ def test_guidance(model):
 
 def test_threshold(model):
     p = prompt()
-    out, trace = generate(model, p, 8, 8, 8, threshold=1.0, return_trace=True)
+    out, trace = generate_fast(model, p, 8, 8, 8, threshold=1.0, return_trace=True)
     assert all(int(r.sum()) == 1 for r in trace.revealed)
-    out, trace = generate(model, p, 8, 8, 4, threshold=1e-9, return_trace=True)
+    out, trace = generate_fast(model, p, 8, 8, 4, threshold=1e-9, return_trace=True)
     assert trace.model_calls == 2 and not (out == MASK).any()
     # steps is an upper bound: with few steps and a strict threshold the block still finishes
-    out, trace = generate(model, p, 2, 8, 8, threshold=1.0, return_trace=True)
+    out, trace = generate_fast(model, p, 2, 8, 8, threshold=1.0, return_trace=True)
     assert trace.model_calls == 2 and not (out == MASK).any()
 
 
@@ -179,13 +180,13 @@ def test_left_padded_prompt(model):
     p = prompt(B=1, P=3)
     padded = torch.cat([torch.zeros(1, 2, dtype=torch.long), p], dim=1)
     mask = torch.tensor([[0, 0, 1, 1, 1]])
-    out = generate(model, padded, 8, 8, 8, attention_mask=mask)
+    out = generate_fast(model, padded, 8, 8, 8, attention_mask=mask)
     assert out.shape == (1, 13) and not (out == MASK).any()
 
 
 def test_infill_only_changes_masks(model):
     x = torch.tensor([[MASK, MASK, 5, 6, 7, MASK, 8]])
-    out, trace = infill(model, x, return_trace=True)
+    out, trace = infill_fast(model, x, return_trace=True)
     assert trace.model_calls == 3 and not (out == MASK).any()
     keep = x != MASK
     assert torch.equal(out[keep], x[keep])
@@ -203,7 +204,7 @@ def test_infill_only_changes_masks(model):
 def test_bad_input(model, kwargs, message):
     kw = {"steps": 8, "gen_length": 8, "block_length": 8, **kwargs}
     with pytest.raises(ValueError, match=message):
-        generate(model, prompt(), **kw)
+        (generate_fast if "threshold" in kw else generate)(model, prompt(), **kw)
 
 
 def test_generate_autoregressive():
@@ -227,7 +228,7 @@ def test_generate_autoregressive():
 
 
 def test_trace_pictures(model):
-    out, trace = generate(model, prompt(), 4, 8, 8, return_trace=True)
+    out, trace = generate_fast(model, prompt(), 4, 8, 8, return_trace=True)
     text = render_trace(trace, start=3)
     lines = text.splitlines()
     assert len(lines) == 4 and lines[0].count("_") == 6 and "_" not in lines[-1]
@@ -259,8 +260,8 @@ def test_prefix_cache_is_exact_for_a_causal_model():
     causal = Transformer(tiny_config(causal=True, init_std=0.3)).eval()
     p = prompt(B=2, P=3)
     for steps, block in ((12, 4), (8, 6), (12, 12)):
-        out, tr = generate(causal, p, steps, 12, block, kv_cache=True, return_trace=True)
-        ref, tr_ref = generate(causal, p, steps, 12, block, return_trace=True)
+        out, tr = generate_fast(causal, p, steps, 12, block, kv_cache=True, return_trace=True)
+        ref, tr_ref = generate_fast(causal, p, steps, 12, block, return_trace=True)
         assert torch.equal(out, ref)
         assert tr.model_calls == tr_ref.model_calls
         assert all(torch.equal(a, b) for a, b in zip(tr.revealed, tr_ref.revealed))
@@ -269,14 +270,14 @@ def test_prefix_cache_is_exact_for_a_causal_model():
 def test_prefix_cache_on_a_bidirectional_model(model):
     p = prompt(B=2)
     # one step per block: every step is a block's first, full forward, so nothing is approximate
-    assert torch.equal(generate(model, p, 4, 8, 2, kv_cache=True), generate(model, p, 4, 8, 2))
+    assert torch.equal(generate_fast(model, p, 4, 8, 2, kv_cache=True), generate(model, p, 4, 8, 2))
     # several steps per block: a valid answer, mask-free, prompt untouched, same number of calls
-    out, tr = generate(model, p, 8, 8, 4, kv_cache=True, return_trace=True)
+    out, tr = generate_fast(model, p, 8, 8, 4, kv_cache=True, return_trace=True)
     assert not out.eq(MASK).any() and torch.equal(out[:, :3], p) and tr.model_calls == 8
     assert int(torch.stack(tr.revealed).sum()) == 2 * 8
     spy = Spy(model)
     with pytest.raises(ValueError, match="guidance"):
-        generate(spy, p, 8, 8, 4, cfg_scale=1.0, kv_cache=True)
+        generate_fast(spy, p, 8, 8, 4, cfg_scale=1.0, kv_cache=True)
 
 
 @pytest.mark.parametrize("steps, gen_length, block_length, temperature, remasking, cfg_scale", [
@@ -285,9 +286,8 @@ def test_prefix_cache_on_a_bidirectional_model(model):
     (8, 8, 8, 0.0, "low_confidence", 1.5)])
 def test_fast_path_gives_the_plain_loops_tokens(model, steps, gen_length, block_length,
                                                 temperature, remasking, cfg_scale):
-    """sampling_fast runs the same algorithm: with no option switched on (and with a trace, which
+    """generate_fast runs the same algorithm: with no option switched on (and with a trace, which
     only records), it gives the plain loop's tokens and draws the same random numbers."""
-    from minillada.sampling_fast import generate_fast, infill_fast
 
     p = prompt(B=3, P=4)
     kw = dict(temperature=temperature, remasking=remasking, cfg_scale=cfg_scale)
@@ -295,8 +295,8 @@ def test_fast_path_gives_the_plain_loops_tokens(model, steps, gen_length, block_
                      generator=torch.Generator().manual_seed(7), **kw)
     fast = generate_fast(model, p, steps, gen_length, block_length,
                          generator=torch.Generator().manual_seed(7), **kw)
-    traced, trace = generate(model, p, steps, gen_length, block_length, return_trace=True,
-                             generator=torch.Generator().manual_seed(7), **kw)
+    traced, trace = generate_fast(model, p, steps, gen_length, block_length, return_trace=True,
+                                  generator=torch.Generator().manual_seed(7), **kw)
     assert torch.equal(plain, fast) and torch.equal(plain, traced)
     assert trace.model_calls == steps and torch.equal(trace.tokens[-1], plain)
     x = plain.clone()

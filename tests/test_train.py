@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
-import minillada.checkpoint as checkpoint_module
+import minillada.infra.checkpoint as checkpoint_module
 from minillada import CharTokenizer, ModelConfig, Transformer
-from minillada.checkpoint import load_checkpoint, save_checkpoint
+from minillada.infra.checkpoint import load_checkpoint, save_checkpoint
 from minillada.data import SFTDataset, TextDataset, synthetic_corpus
 from minillada.train import TrainConfig, lr_at, train
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 # ruff: noqa: F401  (the imports are the tools your solutions will need)
 import torch
 
-from minillada import rng
-from minillada.checks import token_ids
+from minillada.infra import rng
+from minillada.infra.checks import token_ids
 from minillada.losses import _token_ce, resolve_mask_id
 
 # REFERENCE: where each exercise's solution lives in the library (the tests use it)

@@ -16,8 +16,8 @@ import itertools
 
 import torch
 
-from minillada import rng
-from minillada.checks import token_ids
+from minillada.infra import rng
+from minillada.infra.checks import token_ids
 from minillada.guidance import guided_logits
 from minillada.likelihood import MAX_EXACT_ANSWER, _pair, resolve_mask_id
 from minillada.losses import _token_ce

@@ -14,7 +14,7 @@ from __future__ import annotations
 # ruff: noqa: F401  (the imports are the tools your solutions will need)
 import torch
 
-from minillada import rng
+from minillada.infra import rng
 
 # REFERENCE: where each exercise's solution lives in the library (the tests use it)
 REFERENCE = {

@@ -7,8 +7,8 @@ more around the same computation, and :func:`minillada.train.train` hands the st
 
 * gradient accumulation (``grad_accum`` micro-batches per step);
 * data parallelism under ``torchrun``: every rank draws the *global* batch and its masks and keeps
-  its own rows, so N processes see exactly the batches one process would (``distributed.py``);
-* bf16 autocast on CUDA, ``torch.compile``, or CUDA graphs for small models (``cuda_graph.py``);
+  its own rows, so N processes see exactly the batches one process would (``fast/distributed.py``);
+* bf16 autocast on CUDA, ``torch.compile``, or CUDA graphs for small models (``fast/cuda_graph.py``);
 * the autoregressive baseline (``objective="ar"``): next-token cross-entropy instead.
 
 With none of them, the step computed here is the plain one, float for float:
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import torch
 
-from .. import distributed
-from ..cuda_graph import cuda_graphed
+from . import distributed
+from .cuda_graph import cuda_graphed
 from ..losses import autoregressive_loss_from_logits, diffusion_loss_from_logits
 from ..masking import forward_process
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from . import checks
-from .data import SFTDataset
-from .tokenizer import WordTokenizer
+from ..infra import checks
+from ..data import SFTDataset
+from ..tokenizer import WordTokenizer
 
 TASKS = ("people", "couplets")
 _ONSETS = "b d f g k l m n p r s t v z br dr gr kr pl st tr".split()

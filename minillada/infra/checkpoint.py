@@ -26,7 +26,7 @@ Five guarantees:
   (the half-written one is removed): "no space left writing .../model.pt; the last checkpoint is
   step 200 (intact)".
 
-Before training into a run directory, :mod:`minillada.run_dir` checks it and finds the checkpoint
+Before training into a run directory, :mod:`minillada.infra.run_dir` checks it and finds the checkpoint
 to resume from.
 """
 
@@ -48,8 +48,8 @@ from pathlib import Path
 
 import torch
 
-from .model import ModelConfig, Transformer
-from .tokenizer import load_tokenizer
+from ..model import ModelConfig, Transformer
+from ..tokenizer import load_tokenizer
 
 FORMAT_VERSION = 1
 KEEP = 2  # how many complete checkpoints to keep in a run directory
@@ -215,7 +215,7 @@ def list_checkpoints(run_dir) -> list[tuple[int, Path]]:
 
 def remove_stale_temporaries(run_dir) -> list[str]:
     """Delete what interrupted saves left in ``run_dir`` (``.step_*`` directories, ``.latest.tmp``);
-    return their names. Called only under :func:`~minillada.run_dir.run_lock`: no other process
+    return their names. Called only under :func:`~minillada.infra.run_dir.run_lock`: no other process
     saves into the directory, so none of them belongs to a live save."""
     run_dir = Path(run_dir)
     stale = sorted(run_dir.glob(".step_*")) + sorted(run_dir.glob(".latest.tmp"))

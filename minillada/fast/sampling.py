@@ -1,7 +1,8 @@
-"""Chapter 5, beside the plain sampler: the same reverse process with its fast paths and its trace.
+"""Chapter 5, one level down: the same reverse process with its fast paths and its trace.
 
 :func:`minillada.sampling.generate` is LLaDA's loop and nothing else. This module runs the same
-loop with four additions, each of which changes how a step is computed but not what the algorithm
+loop (``generate_fast``, ``infill_fast``, public as ``ml.generate_fast`` and ``ml.infill_fast``)
+with four additions, each of which changes how a step is computed but not what the algorithm
 is (a test checks that both give the same tokens wherever their meanings coincide):
 
 * ``threshold`` (Fast-dLLM, Wu et al. 2025, Sec. 3.2): a step reveals *every* masked position of
@@ -22,17 +23,42 @@ is (a test checks that both give the same tokens wherever their meanings coincid
   attended to have changed since. Faster for long prompts or many blocks, not exact for a
   bidirectional model (exact for a causal one); ``benchmarks/sampling_speed.py`` measures both.
 * ``attention_mask`` (B, P): left-padded prompts of different lengths in one batch.
-* ``return_trace``: a :class:`~minillada.sampling.Trace` of every step, for the pictures of
-  :mod:`minillada.plotting`.
+* ``return_trace``: a :class:`Trace` of every step, for the pictures of
+  :mod:`minillada.infra.plotting`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import torch
 
-from . import checks
-from .guidance import guided_logits
-from .sampling import Trace, get_num_transfer_tokens, remask_step
+from ..guidance import guided_logits
+from ..infra import checks
+from ..sampling import get_num_transfer_tokens, remask_step
+
+
+@dataclass
+class Trace:
+    """What happened at every step of one :func:`generate_fast` or :func:`infill_fast` call.
+
+    ``tokens[s]``: (B, T) the sequence after step s. ``confidence[s]``: (B, T) the confidence of each
+    candidate position's prediction at step s (-inf elsewhere). ``revealed[s]``: (B, T) bool, the
+    positions revealed at step s. ``model_calls``: forward passes (a guided step counts once).
+    """
+
+    start: torch.Tensor
+    tokens: list = field(default_factory=list)
+    confidence: list = field(default_factory=list)
+    revealed: list = field(default_factory=list)
+    model_calls: int = 0
+
+    def reveal_step(self) -> torch.Tensor:
+        """(B, T) long: the step at which each position was revealed, -1 if it was never masked."""
+        step = torch.full(self.start.shape, -1, dtype=torch.long)
+        for s, rev in enumerate(self.revealed):
+            step[rev.cpu()] = s
+        return step
 
 
 def _logits_fn(model, prompt_index, cfg_scale, mask_id, attention_mask):
@@ -93,7 +119,8 @@ def denoise_fast(logits_of, x, region, steps, mask_id, temperature, remasking, t
 def generate_fast(model, prompt, steps=128, gen_length=128, block_length=128, temperature=0.,
                   cfg_scale=0., remasking="low_confidence", mask_id=None, threshold=None,
                   attention_mask=None, generator=None, return_trace=False, kv_cache=False):
-    """:func:`minillada.sampling.generate` with its options (see the module docstring)."""
+    """:func:`minillada.sampling.generate` with its options (see the module docstring); returns
+    (B, P + gen_length) token ids, and the :class:`Trace` too with ``return_trace``."""
     checks.sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)
     num_blocks = checks.blocks(gen_length, block_length, steps)
     if kv_cache and cfg_scale > 0:

@@ -1,6 +1,6 @@
 """The run directory before training starts: may we write here, and where do we resume from?
 
-A run directory holds the checkpoints of *one* run (``checkpoint.py`` describes the layout),
+A run directory holds the checkpoints of *one* run (``infra/checkpoint.py`` describes the layout),
 written by one process at a time: :func:`run_lock` holds an exclusive ``flock`` on ``.lock`` in
 the directory for the whole run, so a second run into it is refused at once, naming the first.
 :func:`train <minillada.train.train>` takes it, then calls two helpers before its first step, so
@@ -30,8 +30,8 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import Checkpoint, list_checkpoints, load_checkpoint, remove_stale_temporaries, \
-    resolve_checkpoint, writable_dir
+from .checkpoint import (Checkpoint, list_checkpoints, load_checkpoint, remove_stale_temporaries,
+                         resolve_checkpoint, writable_dir)
 
 try:
     import fcntl

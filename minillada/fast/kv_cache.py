@@ -9,7 +9,7 @@ and this module holds all of it, so the model's forward reads as the architectur
   P..P+T-1 (its rotary angles start at P). For a causal model this is exact: the autoregressive
   sampler runs one new token per call. For a bidirectional model it is exact only if the cached
   positions would not have changed: Fast-dLLM's prefix cache reuses them anyway, as an
-  approximation (``generate(kv_cache=True)``, in ``sampling_fast.py``).
+  approximation (``generate_fast(kv_cache=True)``, in ``fast/sampling.py``).
 * **a padding mask**: rows of a batch left-padded to one length; padding is hidden as a key from
   every query.
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import checks
+from ..infra import checks
 
 
 class AttentionState:

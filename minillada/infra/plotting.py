@@ -3,12 +3,12 @@
 Chapter 5, which token appeared when and how sure the model was: :func:`render_trace` prints one
 line per step for a terminal; :func:`plot_trace` draws the same as a matplotlib grid (one row per
 step, one column per position, masks in grey), like the visualisation in the LLaDA demo. Both read
-a :class:`~minillada.sampling.Trace` from ``generate(..., return_trace=True)`` or ``infill(...,
+a :class:`~minillada.fast.sampling.Trace` from ``generate_fast(..., return_trace=True)`` or ``infill_fast(...,
 return_trace=True)``. The same process, moving: :func:`animate_traces` writes an animated GIF of
 one or more traces, one frame per step, and :func:`plot_step` draws one of its frames (the picture
 behind the notebook's slider).
 
-Chapter 7, the results of :func:`minillada.reversal.run` (or ``reversal_jsonl.run``):
+Chapter 7, the results of :func:`minillada.reversal.run` (or ``reversal.jsonl.run``):
 :func:`plot_reversal_bars` (accuracy of each query, MDM against AR) and
 :func:`plot_reversal_curves` (accuracy during training).
 """
@@ -34,12 +34,12 @@ def _token_text(tokenizer, i: int) -> str:
 
 
 def _check_trace(trace, row, start) -> None:
-    """A Trace (``generate(..., return_trace=True)`` returns one), and a row and start inside it."""
-    from .sampling import Trace
+    """A Trace (``generate_fast(..., return_trace=True)`` returns one), and a row and start inside it."""
+    from ..fast.sampling import Trace
 
     if not isinstance(trace, Trace) or trace.start is None:
-        raise ValueError(f"trace must be the Trace of generate(..., return_trace=True) or infill(..., "
-                         f"return_trace=True), got {type(trace).__name__}")
+        raise ValueError(f"trace must be the Trace of generate_fast(..., return_trace=True) or "
+                         f"infill_fast(..., return_trace=True), got {type(trace).__name__}")
     B, T = trace.start.shape
     if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < B:
         raise ValueError(f"row must be an int in 0..{B - 1} (the trace has {B} rows), got {row!r}")
@@ -142,7 +142,7 @@ def _per_trace(value, n: int, name: str) -> list:
 
 def _check_traces(traces, titles, rows, start):
     """The traces as a list, with one title, row and start each; ValueError for anything else."""
-    from .sampling import Trace
+    from ..fast.sampling import Trace
 
     if isinstance(traces, Trace):
         traces = [traces]
@@ -269,7 +269,7 @@ def plot_step(traces, step: int, tokenizer=None, titles=None, rows=0, start: int
 
     Example, the answer after step 5 (``start`` = the prompt length hides the prompt)::
 
-        _, trace = generate(model, prompt, steps=16, gen_length=16, return_trace=True)
+        _, trace = generate_fast(model, prompt, steps=16, gen_length=16, return_trace=True)
         plot_step(trace, 5, tokenizer, titles=["low-confidence"], start=prompt.shape[1])
     """
     traces, titles, rows, starts = _check_traces(traces, titles, rows, start)
@@ -287,8 +287,8 @@ def animate_traces(traces, tokenizer=None, titles=None, path="sampling.gif", row
                    fontsize: float = 8, ncols=None) -> Path:
     """Write an animated GIF of the reverse process: frame k shows every trace after step k.
 
-    ``traces``: one :class:`~minillada.sampling.Trace` or a list of them (from ``generate(...,
-    return_trace=True)`` or ``infill(..., return_trace=True)``), drawn as panels one above the
+    ``traces``: one :class:`~minillada.fast.sampling.Trace` or a list of them (from ``generate_fast(...,
+    return_trace=True)`` or ``infill_fast(..., return_trace=True)``), drawn as panels one above the
     other (``ncols`` panels per line to put them side by side), each titled by ``titles``. In a
     frame, masks are grey boxes, revealed tokens are text, and the tokens that step revealed are
     highlighted; a trace with fewer steps than the longest keeps its last state. ``rows`` picks the
@@ -300,8 +300,8 @@ def animate_traces(traces, tokenizer=None, titles=None, path="sampling.gif", row
 
     Example, low-confidence beside random remasking on one prompt::
 
-        _, lc = generate(model, prompt, steps=16, gen_length=16, return_trace=True)
-        _, rnd = generate(model, prompt, steps=16, gen_length=16, remasking="random",
+        _, lc = generate_fast(model, prompt, steps=16, gen_length=16, return_trace=True)
+        _, rnd = generate_fast(model, prompt, steps=16, gen_length=16, remasking="random",
                           return_trace=True, generator=torch.Generator().manual_seed(0))
         animate_traces([lc, rnd], tok, ["low-confidence", "random"], "sampling.gif",
                        start=prompt.shape[1])
@@ -342,7 +342,7 @@ def plot_reversal_bars(results: dict, ax=None):
     import matplotlib.pyplot as plt
 
     acc = results["accuracy"]
-    # a built-in task's four queries, or the test groups of JSONL files (reversal_jsonl.run)
+    # a built-in task's four queries, or the test groups of JSONL files (reversal.jsonl.run)
     queries = results.get("groups") or ["forward", "reversed", "infill", "ranking"]
     labels = {"forward": "forward\n(generate)", "reversed": "reversed\n(generate)",
               "infill": "left entity\n(MDM infill)", "ranking": "reversed\n(AR ranks names)"}

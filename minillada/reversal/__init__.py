@@ -10,7 +10,7 @@ trained as a masked diffusion model (MDM) and one as an autoregressive model (AR
 made-up facts ("<first> <last> is <adjective> <noun> .", or two-line couplets). Some facts are
 also written the other way round, so the reversed template is known; the test asks the reversed
 question about the facts seen *only* forward. The facts and their sentences come from
-:mod:`minillada.reversal_task` (its names are re-exported here); this module is the experiment.
+:mod:`minillada.reversal.task` (its names are re-exported here); this module is the experiment.
 
 Queries (exact match on the whole entity):
 
@@ -29,13 +29,13 @@ from dataclasses import dataclass
 
 import torch
 
-from . import checks
-from .likelihood import answer_log_probs
-from .model import ModelConfig, Transformer
-from .reversal_task import (TASKS, TEMPLATES, Fact, Task, build_data, check_task, fill,  # noqa: F401
-                            made_up_words, make_task, max_facts, word_space)
-from .sampling import generate, generate_autoregressive, infill
-from .train import TrainConfig, train
+from ..infra import checks
+from ..likelihood import answer_log_probs
+from ..model import ModelConfig, Transformer
+from ..sampling import generate, generate_autoregressive, infill
+from ..train import TrainConfig, train
+from .task import (TASKS, TEMPLATES, Fact, Task, build_data, check_task, fill,  # noqa: F401
+                   made_up_words, make_task, max_facts, word_space)
 
 
 @dataclass
@@ -61,7 +61,7 @@ class ReversalConfig:
     stop_forward: float | None = 0.95
     stop_patience: int = 2
     device: str = "auto"
-    cuda_graph: bool = True       # on a GPU, replay each training step as CUDA graphs (see cuda_graph.py)
+    cuda_graph: bool = True       # on a GPU, replay each training step as CUDA graphs (fast/cuda_graph.py)
     progress: bool = True
 
     def __post_init__(self):
@@ -214,7 +214,7 @@ def _examples(model, task, tok, seq_len, n=3) -> list:
 def report(results: dict) -> str:
     """The terminal table (of a built-in task, or of JSONL files with their test groups)."""
     acc = results["accuracy"]
-    if "groups" in results:                                     # reversal_jsonl.run
+    if "groups" in results:                                     # reversal.jsonl.run
         lines = [f"{results['train_file']}: {results['n_train_sentences']} training lines; "
                  f"{results['test_file']}: {results['n_test_facts']} questions"]
         rows = [(g, g, g) for g in results["groups"]]

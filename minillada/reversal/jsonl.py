@@ -35,9 +35,9 @@ from pathlib import Path
 
 import torch
 
-from .data import SFTDataset, read_jsonl
-from .reversal import ReversalConfig, complete_prompts, train_model
-from .tokenizer import WordTokenizer
+from ..data import SFTDataset, read_jsonl
+from . import ReversalConfig, complete_prompts, train_model
+from ..tokenizer import WordTokenizer
 
 
 @dataclass
