@@ -50,6 +50,7 @@ import torch
 
 from ..model import ModelConfig, Transformer
 from ..tokenizer import load_tokenizer
+from .lock import run_lock, writable_dir  # noqa: F401 (writable_dir: also the CLI's, from here)
 
 FORMAT_VERSION = 1
 KEEP = 2  # how many complete checkpoints to keep in a run directory
@@ -112,7 +113,6 @@ def save_checkpoint(out_dir, model, step: int, tokenizer=None, optimizer=None,
                     train_config: dict | None = None, history=None, rng_state: dict | None = None,
                     keep: int = KEEP) -> Path:
     """Write a checkpoint of ``model`` (and what resuming needs) under ``out_dir``; return its path."""
-    from .run_dir import run_lock            # here: run_dir builds on this module
     name = checkpoint_name(step)
     out_dir = writable_dir(out_dir)
     with run_lock(out_dir):                   # no other process saves here: what is left is stale
@@ -182,24 +182,6 @@ def last_checkpoint(run_dir) -> str:
     return f"the last checkpoint is step {meta['step']} (intact)"
 
 
-def writable_dir(path, argument: str = "out_dir") -> Path:
-    """``path`` as a directory we can write in (created if need be), or a ``ValueError`` that names
-    ``argument``: called before training, so that a bad output directory fails at once."""
-    if not str(path).strip():          # Path("") is ".": the checkpoints would land in the cwd
-        raise ValueError(f"{argument} is empty; give a directory (\".\" for the current one)")
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"{argument} {path} is a file, not a directory; give a directory")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=path)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as e:
-        raise ValueError(f"{argument} {path} cannot be written: {e.strerror or e}") from None
-    return path
-
-
 def list_checkpoints(run_dir) -> list[tuple[int, Path]]:
     """``[(step, directory), ...]`` of the checkpoint directories in ``run_dir``, oldest first,
     ordered by the step number in the name."""
@@ -215,7 +197,7 @@ def list_checkpoints(run_dir) -> list[tuple[int, Path]]:
 
 def remove_stale_temporaries(run_dir) -> list[str]:
     """Delete what interrupted saves left in ``run_dir`` (``.step_*`` directories, ``.latest.tmp``);
-    return their names. Called only under :func:`~minillada.infra.run_dir.run_lock`: no other process
+    return their names. Called only under :func:`~minillada.infra.lock.run_lock`: no other process
     saves into the directory, so none of them belongs to a live save."""
     run_dir = Path(run_dir)
     stale = sorted(run_dir.glob(".step_*")) + sorted(run_dir.glob(".latest.tmp"))

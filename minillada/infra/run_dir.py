@@ -20,89 +20,17 @@ with another tokenizer or model size names the setting instead of a tensor size 
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import socket
-import sys
-import time
 from pathlib import Path
 
 import torch
 
 from .checkpoint import (Checkpoint, list_checkpoints, load_checkpoint, remove_stale_temporaries,
-                         resolve_checkpoint, writable_dir)
-
-try:
-    import fcntl
-except ImportError:              # Windows: no flock; runs into one directory are not guarded there
-    fcntl = None
+                         resolve_checkpoint)
+from .lock import RunDirInUse, run_lock, writable_dir  # noqa: F401 (RunDirInUse: for callers)
 
 # the TrainConfig fields that decide the model and its vocabulary: a resume must keep them
 MODEL_SETTINGS = ("objective", "model_preset", "tokenizer", "bpe_vocab_size")
-
-
-class RunDirInUse(ValueError):
-    """Another live process holds the run directory's lock."""
-
-
-_HELD: dict = {}                 # run directory -> [its open .lock file, how many holders here]
-
-
-@contextlib.contextmanager
-def run_lock(run_dir, argument: str = "out_dir"):
-    """Hold ``run_dir/.lock`` (an exclusive ``fcntl.flock``) while the ``with`` block runs: one run
-    per run directory. A second process is refused at once with a :class:`RunDirInUse` that names
-    the holder's pid and command. Within one process it nests (the CLI takes it, then ``train``).
-
-    A lock left by a run that was killed is no obstacle: the kernel drops a flock when the process
-    holding it dies, so the next run simply takes it over. The holder deletes the file when it is
-    done; since a process may have opened the file just before, whoever gets the flock checks that
-    the path still names the file it locked, and else starts again with the new file.
-    ``run_dir=None`` (no checkpoints) locks nothing."""
-    if run_dir is None or fcntl is None:
-        yield
-        return
-    from .checkpoint import writable_dir
-    path = writable_dir(run_dir, argument).resolve()
-    if path in _HELD:
-        _HELD[path][1] += 1
-    else:
-        _HELD[path] = [_take(path / ".lock", run_dir, argument), 1]
-    try:
-        yield
-    finally:
-        _HELD[path][1] -= 1
-        if _HELD[path][1] == 0:
-            lock = _HELD.pop(path)[0]
-            (path / ".lock").unlink(missing_ok=True)     # while still holding it
-            lock.close()                                # closing the file releases the flock
-
-
-def _take(file: Path, run_dir, argument: str):
-    """The open, flocked lock ``file``, with this process written in it; RunDirInUse if taken."""
-    while True:
-        lock = open(file, "a+")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.seek(0)
-            holder = lock.read().strip() or "a process that has not yet written its name"
-            lock.close()
-            raise RunDirInUse(f"{argument} {run_dir} is in use by another run ({holder[:300]}); "
-                              "wait for it to finish, or choose another directory") from None
-        try:
-            if os.stat(file).st_ino == os.fstat(lock.fileno()).st_ino:
-                break
-        except FileNotFoundError:
-            pass
-        lock.close()                   # its holder deleted it as we opened it: take the new one
-    lock.seek(0)
-    lock.truncate()
-    lock.write(f"pid {os.getpid()} on {socket.gethostname()}, since "
-               f"{time.strftime('%Y-%m-%d %H:%M:%S')}: {' '.join(sys.argv)[:200]}\n")
-    lock.flush()
-    return lock
 
 
 def check_run_dir(run_dir, resume: bool = False, overwrite: bool = False,

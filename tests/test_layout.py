@@ -1,0 +1,144 @@
+"""The package is the table of contents (issue 27): the chapters at the top, ``fast/`` and
+``infra/`` one level down, imports that run one way, and a package that installs as it is listed.
+
+The import graph is read with ``ast`` from the sources, every ``import`` inside a function
+included, so that a lazy import cannot hide a cycle.
+"""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "minillada"
+
+CHAPTERS = ["tokenizer", "bpe", "model", "masking", "losses", "likelihood", "guidance", "sampling",
+            "data", "train_config", "train", "reversal"]
+TOP_LEVEL = {*CHAPTERS, "cli", "__init__", "__main__", "fast", "infra", "corpora"}
+
+# what a chapter module may import from one level down; everything else there is off limits
+ALLOWED = {
+    "model": {"infra.checks", "fast.kv_cache"},               # the cache state the samplers pass in
+    "train": {"infra.checks", "infra.rng", "infra.checkpoint", "infra.progress", "infra.run_dir",
+              "fast.distributed", "fast.training"},           # hands its fast step to fast.training
+    "reversal": {"infra.checks"},
+    "reversal.task": {"infra.checks"},
+    "reversal.jsonl": set(),
+}
+DEFAULT = {"infra.checks", "infra.rng"}                        # every chapter: argument checks, draws
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """The package's modules that ``path`` imports (relative to ``minillada``), wherever the import
+    statement is."""
+    me = module_name(path)
+    package = me if path.name == "__init__.py" else me.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".") if package else []
+                base = base[:len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            elif (node.module or "").startswith("minillada"):
+                target = node.module.removeprefix("minillada").lstrip(".")
+            else:
+                continue
+            for alias in node.names:         # "from . import checks" names a module
+                sub = f"{target}.{alias.name}" if target else alias.name
+                found.add(sub if (PACKAGE / sub.replace(".", "/")).with_suffix(".py").exists()
+                          or (PACKAGE / sub.replace(".", "/")).is_dir() else target)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("minillada."):
+                    found.add(alias.name.removeprefix("minillada."))
+    return {m for m in found if m and m != me}
+
+
+GRAPH = {module_name(p): imports_of(p) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def test_the_top_level_lists_the_chapters_and_the_command_line_only():
+    listed = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()
+              if p.name != "__pycache__" and (p.suffix == ".py" or p.is_dir())}
+    assert listed == TOP_LEVEL, sorted(listed ^ TOP_LEVEL)
+
+
+def test_no_import_cycles():
+    state, path = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        path.append(node)
+        for nxt in sorted(GRAPH.get(node, ())):
+            if nxt not in GRAPH:
+                continue
+            if state.get(nxt) == "open":
+                cycle = path[path.index(nxt):] + [nxt]
+                pytest.fail("import cycle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt)
+        path.pop()
+        state[node] = "done"
+
+    for node in GRAPH:
+        if node not in state:
+            visit(node)
+
+
+@pytest.mark.parametrize("chapter", [m for m in GRAPH if m.split(".")[0] in CHAPTERS])
+def test_a_chapter_imports_from_one_level_down_only_what_it_lists(chapter):
+    below = {m for m in GRAPH[chapter] if m.split(".")[0] in ("fast", "infra")}
+    allowed = ALLOWED.get(chapter, DEFAULT)
+    assert below <= allowed, f"{chapter} imports {sorted(below - allowed)} from fast/ or infra/"
+
+
+def test_the_plain_sampler_imports_nothing_fast():
+    assert not {m for m in GRAPH["sampling"] if m.startswith("fast")}
+    assert "sampling" in GRAPH["fast.sampling"]              # the fast one builds on it
+
+
+def test_the_package_installs_as_listed_and_every_module_imports(tmp_path):
+    """pip installs the package (pyproject.toml's list of packages) into a fresh folder; a Python
+    that sees only that folder, started elsewhere, imports every module of the source tree."""
+    target = tmp_path / "site"
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                           "--no-build-isolation", "--target", str(target), str(ROOT)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    modules = sorted("minillada" + ("." + m if m else "") for m in GRAPH)
+    code = ("import importlib, sys\n"
+            f"sys.path.insert(0, {str(target)!r})\n"
+            f"for name in {modules!r}:\n"
+            "    module = importlib.import_module(name)\n"
+            f"    assert module.__file__.startswith({str(target)!r}), module.__file__\n"
+            "print(len(sys.modules))")
+    proc = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("line, old, new", [
+    ("raise ModuleNotFoundError(\"No module named 'minillada.checks'\", name='minillada.checks')",
+     "minillada.checks", "minillada.infra.checks"),
+    ("raise ImportError(\"cannot import name 'rng' from 'minillada' (x)\", name='minillada')",
+     "minillada.rng", "minillada.infra.rng"),
+])
+def test_a_student_file_that_imports_a_moved_module_is_told_where_it_went(tmp_path, line, old, new):
+    """A workspace made before the move keeps its imports: loading it says what to change. (The
+    error is raised as Python raises it, since this checkout's own install may still find the
+    module at its old place.)"""
+    from exercises._impl import load_student
+    (tmp_path / ".minillada-workspace").touch()
+    (tmp_path / "03_masking").mkdir()
+    (tmp_path / "03_masking" / "student.py").write_text(line + "\n")
+    with pytest.raises(ImportError, match=f"{old} moved to {new} .*change that import in"):
+        load_student("03_masking", tmp_path)
