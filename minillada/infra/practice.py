@@ -240,7 +240,7 @@ def figure_dir(chapter: str) -> Path:
     return folder
 
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]     # minillada/infra/practice.py -> the checkout
 
 
 def results_dir() -> Path:
