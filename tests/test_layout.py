@@ -6,6 +6,7 @@ included, so that a lazy import cannot hide a cycle.
 """
 
 import ast
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -109,9 +110,13 @@ def test_the_plain_sampler_imports_nothing_fast():
 def test_the_package_installs_as_listed_and_every_module_imports(tmp_path):
     """pip installs the package (pyproject.toml's list of packages) into a fresh folder; a Python
     that sees only that folder, started elsewhere, imports every module of the source tree."""
-    target = tmp_path / "site"
+    source, target = tmp_path / "source", tmp_path / "site"
+    source.mkdir()                  # a copy, so that the build leaves nothing in the checkout
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(PACKAGE, source / "minillada", ignore=shutil.ignore_patterns("__pycache__"))
     proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                           "--no-build-isolation", "--target", str(target), str(ROOT)],
+                           "--no-build-isolation", "--target", str(target), str(source)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     modules = sorted("minillada" + ("." + m if m else "") for m in GRAPH)
