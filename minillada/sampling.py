@@ -110,8 +110,8 @@ def denoise(model, x, region, steps, mask_id, temperature=0., remasking="low_con
             logits = guided_logits(model, x, prompt_index, cfg_scale, mask_id)   # (B, T, V)
         else:
             logits = model(x)                                                    # (B, T, V)
-        x, _, _ = remask_step(logits, x, candidates, num_transfer[:, i], mask_id, temperature,
-                              remasking, generator=generator)
+        x, _, _ = remask_step(logits, x, candidates, num_transfer[:, i], mask_id,
+                              temperature=temperature, remasking=remasking, generator=generator)
     return x
 
 
@@ -142,8 +142,9 @@ def generate(model, prompt, steps=128, gen_length=128, block_length=128, tempera
     for b in range(num_blocks):
         block = torch.zeros_like(x, dtype=torch.bool)                              # (B, T)
         block[:, P + b * block_length:P + (b + 1) * block_length] = True
-        x = denoise(model, x, block, steps // num_blocks, mask_id, temperature, remasking,
-                    cfg_scale, prompt_index, generator)
+        x = denoise(model, x, block, steps // num_blocks, mask_id, temperature=temperature,
+                    remasking=remasking, cfg_scale=cfg_scale, prompt_index=prompt_index,
+                    generator=generator)
     return x
 
 
@@ -165,8 +166,8 @@ def infill(model, x, steps=None, temperature=0., cfg_scale=0., remasking="low_co
     region = x.eq(mask_id)                                                       # (B, T)
     steps = max(int(region.sum(dim=1).max()), 1) if steps is None else steps
     checks.sampling_args(model, steps, temperature, remasking, cfg_scale, None)
-    return denoise(model, x, region, steps, mask_id, temperature, remasking, cfg_scale,
-                   ~region, generator)
+    return denoise(model, x, region, steps, mask_id, temperature=temperature, remasking=remasking,
+                   cfg_scale=cfg_scale, prompt_index=~region, generator=generator)
 
 
 @torch.no_grad()

@@ -162,8 +162,9 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
     history = []                        # filled as the run goes, so that Ctrl-C can say how far
     try:
         with run_lock(out_dir if dist.is_main else None):      # one run per run directory
-            _train(model, data, config, val_data, tokenizer, out_dir, resume, callback, overwrite,
-                   device, dist, history)
+            _train(model, data, config, val_data=val_data, tokenizer=tokenizer, out_dir=out_dir,
+                   resume=resume, callback=callback, overwrite=overwrite, device=device, dist=dist,
+                   history=history)
     except KeyboardInterrupt:
         raise TrainingInterrupted(history[-1]["step"] if history else 0,
                                   "nothing is saved without out_dir" if out_dir is None
@@ -197,8 +198,8 @@ def _train(model, data, config, val_data, tokenizer, out_dir, resume, callback, 
     optimizer = make_optimizer(model, config)
     start = 0
     if resume:
-        start, done = _resume(out_dir, model, optimizer, g_data, g_mask, config, tokenizer,
-                              dist.is_main)
+        start, done = _resume(out_dir, model, optimizer, g_data=g_data, g_mask=g_mask,
+                              config=config, tokenizer=tokenizer, is_main=dist.is_main)
         history.extend(done)
     rows_per_step = config.batch_size * dist.world_size * config.grad_accum  # all ranks, all micro-batches
     if _plain(config, device, dist):    # exercise 6.2's step, as it is
@@ -207,14 +208,15 @@ def _train(model, data, config, val_data, tokenizer, out_dir, resume, callback, 
                               prompt_lengths=prompt_lengths, grad_clip=config.grad_clip,
                               generator=g_mask)
     else:                               # micro-batches, ranks, autocast, compile, CUDA graphs, AR
-        take_step = step_function(model, optimizer, config, device, dist, data, g_mask)
+        take_step = step_function(model, optimizer, config, device=device, dist=dist, data=data,
+                                  g_mask=g_mask)
 
     def save(step):
         if out_dir is not None and dist.is_main:
-            save_checkpoint(out_dir, model, step, tokenizer, optimizer, asdict(config),
-                            [_untimed(r) for r in history],
-                            {"data": g_data.get_state(), "mask": g_mask.get_state(),
-                             "torch": torch.get_rng_state()})
+            save_checkpoint(out_dir, model, step, tokenizer=tokenizer, optimizer=optimizer,
+                            train_config=asdict(config), history=[_untimed(r) for r in history],
+                            rng_state={"data": g_data.get_state(), "mask": g_mask.get_state(),
+                                       "torch": torch.get_rng_state()})
 
     bar = progress_bar(range(start, config.max_steps), initial=start, total=config.max_steps,
                        disable=not (config.progress and dist.is_main), desc=f"train {config.objective}")
