@@ -102,10 +102,16 @@ class Watched:
     def __init__(self, root: Path, exercises: Path, library: Path):
         self.root, self.trees = root, {"exercises": exercises, "minillada": library}
 
-    def snapshot(self) -> dict[str, str]:
+    def tree_snapshot(self, under: Path | None = None) -> dict[str, str]:
+        """Fingerprints of the watched trees, or of their copies in ``under`` (the pristine copy,
+        which holds them as ``under/exercises`` and ``under/minillada``), by the same names."""
         out = {}
         for name, folder in self.trees.items():
-            out.update(tree_fingerprints(folder, name))
+            out.update(tree_fingerprints(folder if under is None else under / name, name))
+        return out
+
+    def snapshot(self) -> dict[str, str]:
+        out = self.tree_snapshot()
         for path in sorted(self.root.iterdir()):
             if path.is_file():
                 out[path.name] = _sha256(path)

@@ -47,8 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._sandbox import (SANDBOXES, SandboxError, Watched, adopt_orphans, changes, find_bwrap,
-                       kill_adopted, library_dir, pristine_copy, python_paths, sandbox_command,
-                       tree_fingerprints)
+                       kill_adopted, library_dir, pristine_copy, python_paths, sandbox_command)
 from ._spec import CHAPTERS
 from .workspace import WorkspaceError, default, student_file
 
@@ -297,8 +296,7 @@ def grade(impl: str = "student", chapters=None, floor: float = 10.0, factor: flo
     with tempfile.TemporaryDirectory(prefix="grade-") as workdir:
         workdir = Path(workdir).resolve()
         pristine = pristine_copy(workdir / "pristine", HERE, watched.trees["minillada"])
-        copied = {name: digest for tree in ("exercises", "minillada")
-                  for name, digest in tree_fingerprints(pristine / tree, tree).items()}
+        copied = watched.tree_snapshot(pristine)
         if copied != {k: v for k, v in before.items() if k.split("/")[0] in watched.trees}:
             raise GradingError("the pristine copy of exercises/ and the library differs from the "
                                "project (were they being edited?); run the grader again")
@@ -328,8 +326,7 @@ def grade(impl: str = "student", chapters=None, floor: float = 10.0, factor: flo
         # every child is gone: did any of them change what judges it?
         tampered = watched.changes(before) + [
             f"{name} (in the grader's pristine copy)"
-            for name in changes(copied, {n: d for tree in ("exercises", "minillada") for n, d
-                                         in tree_fingerprints(pristine / tree, tree).items()})]
+            for name in changes(copied, watched.tree_snapshot(pristine))]
         if tampered:                        # what would judge may itself have been changed
             verdicts = {key: (False, "not judged: files changed while student code ran (below)")
                         for key in outcomes}
