@@ -34,10 +34,10 @@ import itertools
 import torch
 
 from .infra import checks, rng
-from .infra.checks import mask_id_of as resolve_mask_id  # mask_id, else model.config.mask_id
+from .infra.checks import MAX_EXACT_ANSWER  # noqa: F401  (exact_elbo's limit, 12 tokens)
 from .guidance import guided_logits
-from .losses import _token_ce
-from .masking import forward_process, prompt_mask
+from .losses import token_ce
+from .masking import forward_process
 
 
 # ---- evaluating log p(answer | prompt) ----------------------------------------------------------
@@ -57,52 +57,13 @@ def mask_exactly(x0: torch.Tensor, num_masked, mask_id: int, prompt_lengths=None
     >>> int(masked.sum()), masked[0, :2].any().item()
     (3, False)
     """
-    checks.token_ids(x0, "x0")
-    checks.token_id(mask_id, "mask_id")
+    prompt, num = checks.mask_exactly_args(x0, num_masked, mask_id, prompt_lengths)  # (B, T), (B,)
     B, T = x0.shape
-    prompt = (prompt_mask(prompt_lengths, (B, T), x0.device) if prompt_lengths is not None
-              else torch.zeros(B, T, dtype=torch.bool, device=x0.device))
-    num = checks.counts(num_masked, B, "num_masked").to(x0.device)                # (B,)
-    room = T - prompt.sum(dim=1)
-    if bool(((num < 0) | (num > room)).any()):
-        raise ValueError(f"cannot mask {num.tolist()} positions in rows with {room.tolist()} "
-                         "positions after the prompt")
     scores = rng.rand(B, T, device=x0.device, generator=generator)
     scores = scores.masked_fill(prompt, 2.0)            # prompt positions sort last, never chosen
     rank = scores.argsort(dim=1).argsort(dim=1)         # (B, T): rank of each position's score
     masked = rank < num[:, None]
     return torch.where(masked, mask_id, x0), masked
-
-
-MAX_EXACT_ANSWER = 12  # exact_elbo runs 2^L - 1 forward passes: 4095 at L = 12
-
-
-def _as_ids(seq, name, device, vocab_size=None) -> torch.Tensor:
-    t = checks.as_ids(seq, name).to(device)
-    if t.dim() != 1:
-        raise ValueError(f"{name} must be a 1-D sequence of token ids, got shape {tuple(t.shape)}")
-    if vocab_size is not None and t.numel() and bool(((t < 0) | (t >= vocab_size)).any()):
-        raise ValueError(f"{name}: token ids must lie in 0..{vocab_size - 1}, the model's vocabulary; "
-                         f"got min {int(t.min())}, max {int(t.max())}")
-    return t
-
-
-def _pair(model, prompt, answer, mask_id=None) -> tuple[torch.Tensor, int, int]:
-    """Validate a (prompt, answer) pair (neither may hold ``mask_id``, when given); return the
-    joined 1-D sequence, P and L."""
-    device = checks.device_of(model, like=prompt)
-    vocab_size = checks.vocab_of(model)
-    prompt = _as_ids(prompt, "prompt", device, vocab_size)
-    answer = _as_ids(answer, "answer", device, vocab_size)
-    if answer.numel() == 0:
-        raise ValueError("the answer is empty: there is nothing to score")
-    if mask_id is not None:
-        for name, ids in (("prompt", prompt), ("answer", answer)):
-            checks.no_mask(ids, mask_id, name, "a prompt and an answer are text; the estimator "
-                           "masks the answer itself")
-    checks.fits(getattr(model, "config", None), prompt.numel() + answer.numel(),
-                f"prompt ({prompt.numel()} tokens) + answer ({answer.numel()} tokens)")
-    return torch.cat([prompt, answer]), prompt.numel(), answer.numel()
 
 
 def stratified_mask_counts(batch_size: int, L: int, generator=None, device=None) -> torch.Tensor:
@@ -120,8 +81,7 @@ def stratified_mask_counts(batch_size: int, L: int, generator=None, device=None)
     >>> stratified_mask_counts(4, 8, generator=torch.Generator().manual_seed(0)).tolist()
     [5, 7, 1, 3]
     """
-    checks.positive_int(batch_size, "batch_size")
-    checks.positive_int(L, "L (the answer length)")
+    checks.stratified_mask_counts_args(batch_size, L)
     k = int(rng.randint(1, L + 1, (), generator=generator))
     offsets = torch.arange(batch_size) * L // batch_size                   # floor(j L / b)
     return ((k - 1 + offsets) % L + 1).to(device)
@@ -141,7 +101,7 @@ def _batch_loss(model, seq, P, L, batch_size, estimator, cfg_scale, mask_id, eps
         weight = 1.0 / p_mask
     prompt_index = torch.arange(P + L, device=seq.device) < P
     logits = guided_logits(model, xt, prompt_index, cfg_scale, mask_id)
-    return (_token_ce(logits, x0) * masked * weight).sum()
+    return (token_ce(logits, x0) * masked * weight).sum()
 
 
 @torch.no_grad()
@@ -161,14 +121,7 @@ def log_likelihood(model, prompt, answer, mc_num: int = 128, batch_size: int = 1
 
     Returns minus the mean of the weighted masked cross-entropies, a float.
     """
-    if estimator not in ("l", "t"):
-        raise ValueError(f"estimator must be 'l' (LLaDA Eq. 14) or 't' (Eq. 12), got {estimator!r}")
-    checks.likelihood_args(mc_num, batch_size, cfg_scale, eps)
-    if batch_size <= 0 or mc_num <= 0 or mc_num % batch_size:
-        raise ValueError(f"mc_num={mc_num} must be a positive multiple of batch_size={batch_size}; "
-                         f"try mc_num={max(1, round(mc_num / max(batch_size, 1))) * max(batch_size, 1)}")
-    mask_id = resolve_mask_id(model, mask_id)
-    seq, P, L = _pair(model, prompt, answer, mask_id)
+    mask_id, seq, P, L = checks.log_likelihood_args(**locals())   # every argument, checked once
     total = sum(_batch_loss(model, seq, P, L, batch_size, estimator, cfg_scale, mask_id, eps,
                             generator).item() for _ in range(mc_num // batch_size))
     return -total / mc_num
@@ -182,13 +135,7 @@ def exact_elbo(model, prompt, answer, mask_id: int | None = None, batch_size: in
 
     That is 2^L - 1 forward passes (batched), so answers longer than 12 tokens are refused.
     """
-    checks.positive_int(batch_size, "batch_size")
-    mask_id = resolve_mask_id(model, mask_id)
-    seq, P, L = _pair(model, prompt, answer, mask_id)
-    if L > MAX_EXACT_ANSWER:
-        raise ValueError(f"exact_elbo enumerates all 2^L - 1 mask patterns of the answer; L={L} would "
-                         f"need {2 ** L - 1} forward passes. Use log_likelihood (Monte Carlo) for "
-                         f"answers longer than {MAX_EXACT_ANSWER} tokens")
+    mask_id, seq, P, L = checks.exact_elbo_args(**locals())
     # every non-empty subset of answer positions, as a (2^L - 1, L) bool matrix
     patterns = torch.tensor(list(itertools.product([False, True], repeat=L))[1:], device=seq.device)
     masked = torch.cat([torch.zeros(len(patterns), P, dtype=torch.bool, device=seq.device),
@@ -198,7 +145,7 @@ def exact_elbo(model, prompt, answer, mask_id: int | None = None, batch_size: in
     for start in range(0, len(masked), batch_size):
         m = masked[start:start + batch_size]
         x0 = seq.expand(len(m), -1)
-        ce = _token_ce(model(x0.masked_fill(m, mask_id)), x0)
+        ce = token_ce(model(x0.masked_fill(m, mask_id)), x0)
         per_pattern.append((ce * m).sum(dim=1))
     per_pattern = torch.cat(per_pattern).double()                           # (N,)
     # the mean over patterns of each size l, weighted by 1/l (= (1/L) * (L/l)), summed over l
@@ -209,14 +156,7 @@ def exact_elbo(model, prompt, answer, mask_id: int | None = None, batch_size: in
 @torch.no_grad()
 def autoregressive_log_likelihood(model, prompt, answer) -> float:
     """Exact log p(answer | prompt) = sum_i log p(a_i | prompt, a_<i) of a causal model."""
-    config = getattr(model, "config", None)
-    if config is not None and not config.causal:
-        raise ValueError("autoregressive_log_likelihood needs a causal model; for a masked "
-                         "diffusion model use log_likelihood or exact_elbo")
-    seq, P, L = _pair(model, prompt, answer)
-    if P == 0:
-        raise ValueError("the prompt is empty: an AR model needs at least one token (e.g. [BOS]) "
-                         "to predict the first answer token from")
+    seq, P, L = checks.autoregressive_log_likelihood_args(model, prompt, answer)
     return float(answer_log_probs(model, seq[None], P)[0])
 
 
@@ -237,8 +177,7 @@ def choose(model, prompt, choices, **kw) -> tuple[int, list[float]]:
 
     Returns (index of the best choice, list of scores).
     """
-    if len(choices) == 0:
-        raise ValueError("choose needs at least one choice")
+    checks.choose_args(choices)
     scores = []
     for choice in choices:
         if getattr(getattr(model, "config", None), "causal", False):
@@ -271,18 +210,14 @@ def masked_token_ce(model, windows, rate: float, mask_id: int | None = None, gen
     >>> 1.0 < ce < 4.0 and se >= 0
     True
     """
-    checks.number(rate, "rate", 0, 1, open_low=True)
-    checks.positive_int(batch_size, "batch_size")
-    mask_id = resolve_mask_id(model, mask_id)
-    windows = checks.as_ids(windows, "windows")
-    checks.token_ids(windows, "windows", checks.vocab_of(model))
+    mask_id, windows = checks.masked_token_ce_args(**locals())
     N, T = windows.shape
     n_masked = max(1, round(rate * T))
     per_row = []
     for start in range(0, N, batch_size):
         x0 = windows[start:start + batch_size]
         xt, masked = mask_exactly(x0, n_masked, mask_id, generator=generator)
-        ce = _token_ce(model(xt), x0)                                       # (b, T)
+        ce = token_ce(model(xt), x0)                                       # (b, T)
         per_row.append((ce * masked).sum(dim=1) / n_masked)                 # (b,)
     per_row = torch.cat(per_row).double()
     se = float(per_row.std() / N ** 0.5) if N > 1 else 0.0

@@ -22,11 +22,10 @@ import torch
 import torch.nn.functional as F
 
 from .infra import checks, rng
-from .infra.checks import mask_id_of as resolve_mask_id  # mask_id, else model.config.mask_id
-from .masking import forward_process, prompt_mask
+from .masking import forward_process
 
 
-def _token_ce(logits, targets):
+def token_ce(logits, targets):
     """Cross-entropy of every position: logits (B, T, V), targets (B, T) -> (B, T).
 
     We compute it densely and weight afterwards (rather than gathering the masked positions with a
@@ -61,11 +60,11 @@ def diffusion_loss(model, x0: torch.Tensor, prompt_lengths=None, eps: float = 1e
     >>> diffusion_loss(model, x0, generator=torch.Generator().manual_seed(0)).shape
     torch.Size([])
     """
-    mask_id = resolve_mask_id(model, mask_id)
-    checks.token_ids(x0, "x0")
-    checks.no_mask(x0, mask_id, "x0", "x0 is the clean data; the forward process adds the masks")
+    mask_id = checks.diffusion_loss_args(model, x0, prompt_lengths, mask_id)
+    # Algorithm 1, lines 2-3 (Algorithm 2 with prompts): draw t and mask x0 into xt
     xt, masked, p_mask = forward_process(x0, mask_id, eps=eps, prompt_lengths=prompt_lengths,
                                          generator=generator)
+    # line 4: predict every position of xt at once; then the 1/t-weighted CE of the masked ones
     logits = model(xt, attention_mask=attention_mask) if attention_mask is not None else model(xt)
     return diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths)
 
@@ -76,24 +75,13 @@ def diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths=None) 
     Split out so that a training loop can draw the masks itself (for example for a whole global
     batch, then keep its own rows under data parallelism).
     """
-    weighted = _token_ce(logits, x0) * masked / p_mask                    # (B, T), 0 where unmasked
+    weighted = token_ce(logits, x0) * masked / p_mask                     # (B, T), 0 where unmasked
     B, T = x0.shape
-    if prompt_lengths is None:
+    if prompt_lengths is None:                       # Eq. 3: the sum over all B * T positions
         return weighted.sum() / (B * T)
-    answer_len = T - _checked_prompt_lengths(prompt_lengths, B, T)
-    return (weighted.sum(dim=1) / rng.to_device(answer_len, x0.device)).sum() / B
-
-
-def _checked_prompt_lengths(prompt_lengths, B: int, T: int) -> torch.Tensor:
-    """prompt_lengths as a (B,) tensor, checked to leave every row an answer token. The check runs
-    where the lengths live: on the CPU in the training loop, where it costs the GPU nothing."""
-    lengths = checks.as_ids(prompt_lengths, "prompt_lengths", "lengths").reshape(-1)
-    if lengths.numel() != B:
-        raise ValueError(f"prompt_lengths has {lengths.numel()} entries for a batch of {B} rows")
-    if bool((lengths >= T).any()):
-        raise ValueError("every row needs at least one answer token after its prompt; "
-                         f"prompt_lengths {lengths.tolist()} leave none in sequences of length {T}")
-    return lengths
+    # Eq. 5: each row by its answer length (prompt_lengths as given: the caller's door checked them)
+    answer_len = T - rng.to_device(torch.as_tensor(prompt_lengths), x0.device)           # (B,)
+    return (weighted.sum(dim=1) / answer_len).sum() / B
 
 
 def autoregressive_loss(model, x0: torch.Tensor, prompt_lengths=None,
@@ -103,13 +91,7 @@ def autoregressive_loss(model, x0: torch.Tensor, prompt_lengths=None,
     Position i predicts token i + 1. With ``prompt_lengths`` only answer tokens are targets, and each
     row is normalised by its number of answer tokens, as in :func:`diffusion_loss`.
     """
-    config = getattr(model, "config", None)
-    if config is not None and not getattr(config, "causal", True):
-        raise ValueError("autoregressive_loss needs a causal model (ModelConfig(causal=True)): a "
-                         "bidirectional model would see the very token it must predict")
-    checks.token_ids(x0, "x0")
-    if x0.shape[1] < 2:
-        raise ValueError("autoregressive_loss needs sequences of at least 2 tokens")
+    checks.autoregressive_loss_args(model, x0, prompt_lengths)
     logits = model(x0, attention_mask=attention_mask) if attention_mask is not None else model(x0)
     return autoregressive_loss_from_logits(logits, x0, prompt_lengths)
 
@@ -117,11 +99,11 @@ def autoregressive_loss(model, x0: torch.Tensor, prompt_lengths=None,
 def autoregressive_loss_from_logits(logits, x0, prompt_lengths=None) -> torch.Tensor:
     """The second half of :func:`autoregressive_loss`: next-token CE of given logits (B, T, V)."""
     B, T = x0.shape
-    ce = _token_ce(logits[:, :-1], x0[:, 1:])                              # (B, T-1)
+    ce = token_ce(logits[:, :-1], x0[:, 1:])                               # (B, T-1)
     if prompt_lengths is None:
         return ce.mean()
-    # target position j + 1 is an answer token when j + 1 >= prompt length
-    is_answer = ~prompt_mask(_checked_prompt_lengths(prompt_lengths, B, T), (B, T),
-                             x0.device)[:, 1:]                             # (B, T-1)
+    # target position j + 1 is an answer token when j + 1 >= the row's prompt length
+    lengths = rng.to_device(torch.as_tensor(prompt_lengths), x0.device)          # (B,)
+    is_answer = torch.arange(1, T, device=x0.device)[None, :] >= lengths[:, None]  # (B, T-1)
     answer_len = is_answer.sum(dim=1)
     return ((ce * is_answer).sum(dim=1) / answer_len).sum() / B

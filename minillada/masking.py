@@ -35,14 +35,7 @@ def prompt_mask(prompt_lengths, shape, device) -> torch.Tensor:
     [[1, 0, 0, 0], [1, 1, 1, 0]]
     """
     B, T = shape
-    # checked where the lengths live (on the CPU in the training loop, so the check costs the GPU
-    # nothing), then moved
-    lengths = checks.as_ids(prompt_lengths, "prompt_lengths", "lengths").reshape(-1)
-    if lengths.numel() != B:
-        raise ValueError(f"prompt_lengths has {lengths.numel()} entries for a batch of {B} rows")
-    if bool(((lengths < 0) | (lengths > T)).any()):
-        raise ValueError(f"prompt_lengths must lie in 0..{T} (the sequence length), got "
-                         f"{lengths.tolist()}")
+    lengths = checks.prompt_lengths(prompt_lengths, B, T)   # (B,), checked where it lives: the CPU
     lengths = rng.to_device(lengths, device)
     return torch.arange(T, device=device)[None, :] < lengths[:, None]          # (B, T)
 
@@ -70,19 +63,19 @@ def forward_process(x0: torch.Tensor, mask_id: int, t=None, eps: float = 1e-3, p
     >>> xt.tolist()
     [[4, 5, 1, 1, 1, 1]]
     """
-    checks.token_ids(x0, "x0")
-    checks.token_id(mask_id, "mask_id")
+    t = checks.forward_process_args(x0, mask_id, t, eps)        # None, or one t per row in [0, 1]
     B, T = x0.shape
-    checks.number(eps, "eps", 0, 1, open_high=True)
+    # Eq. 8 with the floor: p_mask = (1 - eps) t + eps, one noise level t per row
     if t is None:     # drawn here, so in [0, 1) by construction: no check (a check would sync a GPU)
         t = rng.rand(B, device=x0.device, generator=generator)                  # (B,)
     else:
-        t = rng.to_device(checks.noise_level(t, B), x0.device)                  # (B,)
+        t = rng.to_device(t, x0.device)                                         # (B,)
     p_mask = ((1 - eps) * t + eps)[:, None].expand(B, T)                      # (B, T)
+    # each token is masked on its own with probability p_mask (Eq. 7: the factors are independent)
     masked = rng.rand(B, T, device=x0.device, generator=generator) < p_mask
     # [MASK] in the clean data is no target: there is nothing to predict there.
     masked &= x0 != mask_id
-    if prompt_lengths is not None:
+    if prompt_lengths is not None:                       # SFT (Algorithm 2): the prompt stays clean
         masked &= ~prompt_mask(prompt_lengths, (B, T), x0.device)
-    xt = torch.where(masked, mask_id, x0)
+    xt = torch.where(masked, mask_id, x0)                # xt^i = [MASK] where masked, else x0^i
     return xt, masked, p_mask

@@ -53,39 +53,14 @@ class ModelConfig:
     init_std: float = 0.02
 
     def __post_init__(self):
-        def need(ok, msg):
-            if not ok:
-                raise ValueError(f"ModelConfig: {msg}")
-
-        for name in ("vocab_size", "d_model", "n_layers", "n_heads", "max_seq_len"):
-            v = getattr(self, name)
-            need(isinstance(v, int) and not isinstance(v, bool) and v > 0,
-                 f"{name} must be a positive int, got {v!r}")
-        need(isinstance(self.mask_id, int) and 0 <= self.mask_id < self.vocab_size,
-             f"mask_id={self.mask_id!r} must be an id inside the vocabulary 0..{self.vocab_size - 1} "
-             "(use tok.mask_id)")
-        need(self.d_model % self.n_heads == 0,
-             f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}")
-        need((self.d_model // self.n_heads) % 2 == 0,
-             f"the head size d_model/n_heads={self.d_model // self.n_heads} must be even for RoPE")
+        checks.model_config(self)          # every field, checked once (see minillada/infra/checks.py)
         if self.mlp_hidden is None:
             self.mlp_hidden = 32 * math.ceil(8 * self.d_model / 3 / 32)
-        need(isinstance(self.mlp_hidden, int) and self.mlp_hidden > 0,
-             f"mlp_hidden must be a positive int, got {self.mlp_hidden!r}")
-        need(isinstance(self.causal, bool), f"causal must be True or False, got {self.causal!r}")
-        # the floats: finite, and positive where a zero or a negative breaks the network (a
-        # negative init_std fails inside torch's initialiser; norm_eps <= 0 can divide by zero).
-        # init_std = 0 is allowed: all-zero weights give the uniform model the handouts use.
-        checks.number(self.dropout, "ModelConfig: dropout", 0, 1, open_high=True)
-        checks.number(self.init_std, "ModelConfig: init_std", 0)
-        for name in ("rope_theta", "norm_eps"):
-            checks.number(getattr(self, name), f"ModelConfig: {name}", 0, open_low=True)
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "ModelConfig":
         """A named size, e.g. ``ModelConfig.preset("tiny", vocab_size=70, mask_id=1)``."""
-        if name not in PRESETS:
-            raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
+        checks.preset_name(name, PRESETS)
         return cls(**{**PRESETS[name], **overrides})
 
     def to_dict(self) -> dict:
@@ -151,10 +126,6 @@ def attention(q, k, v, causal: bool = False):
         future = torch.ones(T, T, dtype=torch.bool, device=q.device).triu(diagonal=1)
         scores = scores.masked_fill(future, float("-inf"))
     return scores.softmax(dim=-1) @ v                                     # (B, H, T, D)
-
-
-def _capturing_cuda_graph() -> bool:
-    return torch.cuda.is_available() and torch.cuda.is_current_stream_capturing()
 
 
 class Attention(nn.Module):
@@ -223,8 +194,7 @@ class Transformer(nn.Module):
 
     def __init__(self, config: ModelConfig):
         super().__init__()
-        if not isinstance(config, ModelConfig):
-            raise ValueError(f"Transformer takes a ModelConfig, got {type(config).__name__}")
+        checks.kind_of(config, ModelConfig, "Transformer takes a ModelConfig")
         self.config = config
         self.embed = nn.Embedding(config.vocab_size, config.d_model)
         self.drop = nn.Dropout(config.dropout)
@@ -254,13 +224,6 @@ class Transformer(nn.Module):
         n = sum(p.numel() for p in self.parameters())
         return n - self.embed.weight.numel() if non_embedding else n
 
-    def check_input(self, x: torch.Tensor) -> None:
-        """Raise ValueError for input the model cannot take (wrong shape, dtype, length or ids)."""
-        if torch.compiler.is_compiling() or _capturing_cuda_graph():
-            return                  # the checks read values back to the host: not while capturing
-        checks.token_ids(x, "model input", self.config.vocab_size)
-        checks.fits(self.config, x.shape[1], f"sequence length {x.shape[1]}")
-
     def forward(self, x: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 past_kv: list | None = None, use_cache: bool = False):
         """Logits (B, T, V) for token ids x (B, T).
@@ -269,8 +232,7 @@ class Transformer(nn.Module):
         padding; ``past_kv``, an earlier call's cache, holds the keys and values of P positions left
         of x; ``use_cache=True`` returns ``(logits, kv)`` with the cache of all P + T positions.
         """
-        self.check_input(x)
-        checks.flag(use_cache, "use_cache")
+        checks.model_input(self.config, x, use_cache)   # the ids' range only on the CPU: no GPU sync
         state = None
         if attention_mask is not None or past_kv is not None or use_cache:
             state = AttentionState(self.config, x, attention_mask, past_kv)

@@ -125,15 +125,8 @@ def generate(model, prompt, steps=128, gen_length=128, block_length=128, tempera
     the prefix cache, left-padded prompts or a trace of every step, use
     :func:`minillada.fast.sampling.generate_fast` (``ml.generate_fast``), the same loop with them.
     """
-    checks.sampling_args(model, steps, temperature, remasking, cfg_scale, None)
-    num_blocks = checks.blocks(gen_length, block_length, steps)
-    mask_id = checks.mask_id_of(model, mask_id)
-    prompt = checks.tokens_for(model, prompt, "prompt", empty_ok=True)   # empty: unconditional
-    checks.no_mask(prompt, mask_id, "prompt", "the answer is what generate fills in; to fill in "
-                   "[MASK] positions inside a text, use infill()")
+    prompt, mask_id, num_blocks = checks.generate_args(**locals())   # every argument, checked once
     B, P = prompt.shape
-    checks.fits(model.config, P + gen_length, f"prompt ({P} tokens) + gen_length ({gen_length})")
-
     # the answer starts as gen_length masks after the prompt
     x = torch.full((B, P + gen_length), mask_id, dtype=torch.long, device=prompt.device)
     x[:, :P] = prompt
@@ -161,11 +154,8 @@ def infill(model, x, steps=None, temperature=0., cfg_scale=0., remasking="low_co
         x = torch.tensor([tok.encode("[MASK] [MASK] is a brave pilot .", allow_special=True)])
         filled = infill(model, x)          # the two masks become a name
     """
-    mask_id = checks.mask_id_of(model, mask_id)
-    x = checks.tokens_for(model, x, "x")
-    region = x.eq(mask_id)                                                       # (B, T)
-    steps = max(int(region.sum(dim=1).max()), 1) if steps is None else steps
-    checks.sampling_args(model, steps, temperature, remasking, cfg_scale, None)
+    x, mask_id, steps = checks.infill_args(**locals())              # every argument, checked once
+    region = x.eq(mask_id)                                 # (B, T): every mask, wherever it is
     return denoise(model, x, region, steps, mask_id, temperature=temperature, remasking=remasking,
                    cfg_scale=cfg_scale, prompt_index=~region, generator=generator)
 
@@ -180,18 +170,7 @@ def generate_autoregressive(model, prompt, max_new_tokens, temperature=0., gener
     ``kv_cache`` (default on; exact for a causal model): the prompt is run once, then each call
     runs only the newest token against the cached keys and values of everything before it.
     """
-    if not getattr(getattr(model, "config", None), "causal", False):
-        raise ValueError("generate_autoregressive needs a causal model (ModelConfig(causal=True)); "
-                         "for a masked diffusion model use generate")
-    checks.temperature(temperature)
-    checks.positive_int(max_new_tokens, "max_new_tokens", zero_ok=True)
-    x = checks.tokens_for(model, prompt, "prompt", empty_ok=True)
-    if eos_id is not None:
-        checks.token_id(eos_id, "eos_id", checks.vocab_of(model))
-    if x.shape[1] == 0:
-        raise ValueError("the prompt is empty: give at least one token (e.g. [BOS])")
-    checks.fits(model.config, x.shape[1] + max_new_tokens,
-                f"prompt ({x.shape[1]} tokens) + max_new_tokens ({max_new_tokens})")
+    x = checks.generate_autoregressive_args(**locals())              # every argument, checked once
     done = torch.zeros(x.shape[0], dtype=torch.bool, device=x.device)
     kv = None
     for _ in range(max_new_tokens):

@@ -121,16 +121,8 @@ def generate_fast(model, prompt, steps=128, gen_length=128, block_length=128, te
                   attention_mask=None, generator=None, return_trace=False, kv_cache=False):
     """:func:`minillada.sampling.generate` with its options (see the module docstring); returns
     (B, P + gen_length) token ids, and the :class:`Trace` too with ``return_trace``."""
-    checks.sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)
-    num_blocks = checks.blocks(gen_length, block_length, steps)
-    if kv_cache and cfg_scale > 0:
-        raise ValueError("kv_cache=True does not support classifier-free guidance (cfg_scale > 0)")
-    mask_id = checks.mask_id_of(model, mask_id)
-    prompt = checks.tokens_for(model, prompt, "prompt", empty_ok=True)   # empty: unconditional
-    checks.no_mask(prompt, mask_id, "prompt", "the answer is what generate fills in; to fill in "
-                   "[MASK] positions inside a text, use infill()")
+    prompt, mask_id, num_blocks = checks.generate_fast_args(**locals())
     B, P = prompt.shape
-    checks.fits(model.config, P + gen_length, f"prompt ({P} tokens) + gen_length ({gen_length})")
     x = torch.full((B, P + gen_length), mask_id, dtype=torch.long, device=prompt.device)
     x[:, :P] = prompt
     if attention_mask is not None:
@@ -152,11 +144,8 @@ def generate_fast(model, prompt, steps=128, gen_length=128, block_length=128, te
 def infill_fast(model, x, steps=None, temperature=0., cfg_scale=0., remasking="low_confidence",
                 mask_id=None, threshold=None, generator=None, return_trace=False):
     """:func:`minillada.sampling.infill` with threshold decoding and a trace."""
-    mask_id = checks.mask_id_of(model, mask_id)
-    x = checks.tokens_for(model, x, "x")
+    x, mask_id, steps = checks.infill_args(**locals())
     region = x.eq(mask_id)
-    steps = max(int(region.sum(dim=1).max()), 1) if steps is None else steps
-    checks.sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)
     logits_of = _logits_fn(model, ~region, cfg_scale, mask_id, None)
     trace = Trace(start=x.clone() if return_trace else None)
     x = denoise_fast(logits_of, x, region, steps, mask_id, temperature, remasking, threshold,

@@ -244,7 +244,7 @@ def number(value, name: str, low: float = -math.inf, high: float = math.inf,
     return float(value)
 
 
-def temperature(value) -> None:
+def sampling_temperature(value) -> None:
     if not _is_real(value) or value < 0:
         raise ValueError(f"temperature must be a finite number >= 0 (0 is greedy), got {value!r}")
 
@@ -268,27 +268,6 @@ def noise_level(t, batch: int) -> torch.Tensor:
     if not bool(((t >= 0) & (t <= 1)).all()):          # written so that NaN fails too
         raise ValueError(f"t must lie in [0, 1], got {t.tolist()}")
     return t.expand(batch)
-
-
-def sampling_args(model, steps, temperature_, remasking, cfg_scale, threshold) -> None:
-    """The arguments shared by ``generate`` and ``infill``."""
-    if not hasattr(model, "config"):
-        raise ValueError("the model needs a .config (a minillada Transformer has one)")
-    positive_int(steps, "steps")
-    if remasking not in REMASKING:
-        raise ValueError(f"remasking must be one of {REMASKING}, got {remasking!r}")
-    temperature(temperature_)
-    number(cfg_scale, "cfg_scale (0 is no guidance)", 0)
-    if threshold is not None:
-        number(threshold, "threshold", 0, 1, open_low=True)
-
-
-def likelihood_args(mc_num, batch_size, cfg_scale, eps) -> None:
-    """The numbers of ``log_likelihood``: two counts, a guidance scale and the floor on t."""
-    positive_int(mc_num, "mc_num")
-    positive_int(batch_size, "batch_size")
-    number(cfg_scale, "cfg_scale (0 is no guidance)", 0)
-    number(eps, "eps", 0, 1, open_high=True)
 
 
 def blocks(gen_length, block_length, steps) -> int:
@@ -351,3 +330,318 @@ def device(name, what: str = "device") -> torch.device:
         raise ValueError(f"{what} {name!r} asked for, but torch has no MPS (Apple GPU) backend here; "
                          "use cpu")
     return dev
+
+
+# ---- the doors: one call per public entry point of a chapter -------------------------------------
+#
+# Each function below checks every argument of one public function (named in its first line) and
+# returns what that function goes on with: ids as tensors on the right device, a resolved mask_id.
+# A chapter function calls its door in one line and then reads as the algorithm. Where a door calls
+# another public function, it leaves to that function's door what that door checks.
+
+def prompt_lengths(lengths, batch: int, seq_len: int, need_answer: bool = False) -> torch.Tensor:
+    """``prompt_mask``'s and the losses' door: one prompt length per row, as a (batch,) long tensor
+    (where the lengths were: the CPU in a training loop, so the check costs the GPU nothing), each
+    in 0..seq_len; with ``need_answer`` below seq_len, so that every row keeps an answer token.
+
+    >>> prompt_lengths([1, 3], 2, 4).tolist()
+    [1, 3]
+    """
+    lengths = as_ids(lengths, "prompt_lengths", "lengths").reshape(-1)
+    if lengths.numel() != batch:
+        raise ValueError(f"prompt_lengths has {lengths.numel()} entries for a batch of {batch} rows")
+    if bool(((lengths < 0) | (lengths > seq_len)).any()):
+        raise ValueError(f"prompt_lengths must lie in 0..{seq_len} (the sequence length), got "
+                         f"{lengths.tolist()}")
+    if need_answer and bool((lengths >= seq_len).any()):
+        raise ValueError("every row needs at least one answer token after its prompt; "
+                         f"prompt_lengths {lengths.tolist()} leave none in sequences of length {seq_len}")
+    return lengths
+
+
+def forward_process_args(x0, mask_id, t, eps) -> torch.Tensor | None:
+    """``forward_process``'s door: ids x0, a token id, a noise level per row (None: drawn there)
+    and eps in [0, 1). Returns t as a (B,) tensor, or None."""
+    token_ids(x0, "x0")
+    token_id(mask_id, "mask_id")
+    number(eps, "eps", 0, 1, open_high=True)
+    return None if t is None else noise_level(t, x0.shape[0])
+
+
+def diffusion_loss_args(model, x0, prompt_lengths_, mask_id) -> int:
+    """``diffusion_loss``'s door (``forward_process``'s checks the rest): clean ids without
+    [MASK], and prompts that leave every row an answer token. Returns the mask id."""
+    mask_id = mask_id_of(model, mask_id)
+    token_ids(x0, "x0")
+    no_mask(x0, mask_id, "x0", "x0 is the clean data; the forward process adds the masks")
+    if prompt_lengths_ is not None:
+        prompt_lengths(prompt_lengths_, *x0.shape, need_answer=True)
+    return mask_id
+
+
+def autoregressive_loss_args(model, x0, prompt_lengths_) -> None:
+    """``autoregressive_loss``'s door: a causal model, ids of at least 2 tokens a row."""
+    config = getattr(model, "config", None)
+    if config is not None and not getattr(config, "causal", True):
+        raise ValueError("autoregressive_loss needs a causal model (ModelConfig(causal=True)): a "
+                         "bidirectional model would see the very token it must predict")
+    token_ids(x0, "x0")
+    if x0.shape[1] < 2:
+        raise ValueError("autoregressive_loss needs sequences of at least 2 tokens")
+    if prompt_lengths_ is not None:
+        prompt_lengths(prompt_lengths_, *x0.shape, need_answer=True)
+
+
+def mask_exactly_args(x0, num_masked, mask_id, prompt_lengths_) -> tuple[torch.Tensor, torch.Tensor]:
+    """``mask_exactly``'s door: ids x0, a mask id, and for every row a count that fits the
+    positions after its prompt. Returns (the (B, T) prompt mask, the (B,) counts), on x0's device."""
+    token_ids(x0, "x0")
+    token_id(mask_id, "mask_id")
+    B, T = x0.shape
+    if prompt_lengths_ is None:
+        prompt = torch.zeros(B, T, dtype=torch.bool, device=x0.device)
+    else:
+        lengths = prompt_lengths(prompt_lengths_, B, T).to(x0.device)
+        prompt = torch.arange(T, device=x0.device)[None, :] < lengths[:, None]  # (B, T)
+    num = counts(num_masked, B, "num_masked").to(x0.device)                    # (B,)
+    room = T - prompt.sum(dim=1)
+    if bool(((num < 0) | (num > room)).any()):
+        raise ValueError(f"cannot mask {num.tolist()} positions in rows with {room.tolist()} "
+                         "positions after the prompt")
+    return prompt, num
+
+
+def _sequence(seq, name, device, vocab_size=None) -> torch.Tensor:
+    """One 1-D sequence of token ids (a list or a tensor) on ``device``."""
+    t = as_ids(seq, name).to(device)
+    if t.dim() != 1:
+        raise ValueError(f"{name} must be a 1-D sequence of token ids, got shape {tuple(t.shape)}")
+    if vocab_size is not None and t.numel() and bool(((t < 0) | (t >= vocab_size)).any()):
+        raise ValueError(f"{name}: token ids must lie in 0..{vocab_size - 1}, the model's vocabulary; "
+                         f"got min {int(t.min())}, max {int(t.max())}")
+    return t
+
+
+def prompt_and_answer(model, prompt, answer, mask_id=None) -> tuple[torch.Tensor, int, int]:
+    """The door of the likelihood functions: a (prompt, answer) pair of 1-D id sequences (neither
+    may hold ``mask_id``, when given; the answer not empty) that fits the model. Returns the joined
+    1-D sequence on the model's device, P and L.
+
+    >>> seq, P, L = prompt_and_answer(None, [4, 5], [6])
+    >>> seq.tolist(), P, L
+    ([4, 5, 6], 2, 1)
+    """
+    device = device_of(model, like=prompt)
+    vocab_size = vocab_of(model)
+    prompt = _sequence(prompt, "prompt", device, vocab_size)
+    answer = _sequence(answer, "answer", device, vocab_size)
+    if answer.numel() == 0:
+        raise ValueError("the answer is empty: there is nothing to score")
+    if mask_id is not None:
+        for name, ids in (("prompt", prompt), ("answer", answer)):
+            no_mask(ids, mask_id, name, "a prompt and an answer are text; the estimator masks the "
+                    "answer itself")
+    fits(getattr(model, "config", None), prompt.numel() + answer.numel(),
+         f"prompt ({prompt.numel()} tokens) + answer ({answer.numel()} tokens)")
+    return torch.cat([prompt, answer]), prompt.numel(), answer.numel()
+
+
+ESTIMATORS = ("l", "t")
+
+
+def log_likelihood_args(model, prompt, answer, mc_num, batch_size, cfg_scale, mask_id, estimator,
+                        eps, generator=None) -> tuple[int, torch.Tensor, int, int]:
+    """``log_likelihood``'s door. Returns (mask_id, the joined sequence, P, L)."""
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be 'l' (LLaDA Eq. 14) or 't' (Eq. 12), got {estimator!r}")
+    positive_int(mc_num, "mc_num")
+    positive_int(batch_size, "batch_size")
+    number(cfg_scale, "cfg_scale (0 is no guidance)", 0)
+    number(eps, "eps", 0, 1, open_high=True)
+    if mc_num % batch_size:
+        raise ValueError(f"mc_num={mc_num} must be a positive multiple of batch_size={batch_size}; "
+                         f"try mc_num={max(1, round(mc_num / batch_size)) * batch_size}")
+    mask_id = mask_id_of(model, mask_id)
+    return (mask_id, *prompt_and_answer(model, prompt, answer, mask_id))
+
+
+def stratified_mask_counts_args(batch_size, L) -> None:
+    """``stratified_mask_counts``'s door: two counts."""
+    positive_int(batch_size, "batch_size")
+    positive_int(L, "L (the answer length)")
+
+
+def choose_args(choices) -> None:
+    """``choose``'s door: at least one choice (each is checked where it is scored)."""
+    if len(choices) == 0:
+        raise ValueError("choose needs at least one choice")
+
+
+MAX_EXACT_ANSWER = 12  # exact_elbo runs 2^L - 1 forward passes: 4095 at L = 12
+
+
+def exact_elbo_args(model, prompt, answer, mask_id, batch_size) -> tuple[int, torch.Tensor, int, int]:
+    """``exact_elbo``'s door: an answer short enough to enumerate. Returns (mask_id, seq, P, L)."""
+    positive_int(batch_size, "batch_size")
+    mask_id = mask_id_of(model, mask_id)
+    seq, P, L = prompt_and_answer(model, prompt, answer, mask_id)
+    if L > MAX_EXACT_ANSWER:
+        raise ValueError(f"exact_elbo enumerates all 2^L - 1 mask patterns of the answer; L={L} would "
+                         f"need {2 ** L - 1} forward passes. Use log_likelihood (Monte Carlo) for "
+                         f"answers longer than {MAX_EXACT_ANSWER} tokens")
+    return mask_id, seq, P, L
+
+
+def autoregressive_log_likelihood_args(model, prompt, answer) -> tuple[torch.Tensor, int, int]:
+    """``autoregressive_log_likelihood``'s door: a causal model and a non-empty prompt."""
+    config = getattr(model, "config", None)
+    if config is not None and not config.causal:
+        raise ValueError("autoregressive_log_likelihood needs a causal model; for a masked "
+                         "diffusion model use log_likelihood or exact_elbo")
+    seq, P, L = prompt_and_answer(model, prompt, answer)
+    if P == 0:
+        raise ValueError("the prompt is empty: an AR model needs at least one token (e.g. [BOS]) "
+                         "to predict the first answer token from")
+    return seq, P, L
+
+
+def masked_token_ce_args(model, windows, rate, mask_id, batch_size, **unchecked) -> tuple[int, torch.Tensor]:
+    """``masked_token_ce``'s door. Returns (mask_id, the windows as a (N, T) long tensor)."""
+    number(rate, "rate", 0, 1, open_low=True)
+    positive_int(batch_size, "batch_size")
+    mask_id = mask_id_of(model, mask_id)
+    windows = as_ids(windows, "windows")
+    token_ids(windows, "windows", vocab_of(model))
+    return mask_id, windows
+
+
+def sampling_args(model, steps, temperature, remasking, cfg_scale, threshold=None) -> None:
+    """The numbers shared by the samplers (``generate``, ``infill`` and their fast versions)."""
+    if not hasattr(model, "config"):
+        raise ValueError("the model needs a .config (a minillada Transformer has one)")
+    positive_int(steps, "steps")
+    if remasking not in REMASKING:
+        raise ValueError(f"remasking must be one of {REMASKING}, got {remasking!r}")
+    sampling_temperature(temperature)
+    number(cfg_scale, "cfg_scale (0 is no guidance)", 0)
+    if threshold is not None:
+        number(threshold, "threshold", 0, 1, open_low=True)
+
+
+def generate_args(model, prompt, steps, gen_length, block_length, temperature, cfg_scale, remasking,
+                  mask_id, threshold=None, **unchecked) -> tuple[torch.Tensor, int, int]:
+    """``generate``'s door (and ``generate_fast``'s; ``unchecked`` takes the arguments that need no
+    check here, such as the generator). Returns (the prompt as (B, P) ids on the model's device,
+    mask_id, the number of blocks)."""
+    sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)
+    num_blocks = blocks(gen_length, block_length, steps)
+    mask_id = mask_id_of(model, mask_id)
+    prompt = tokens_for(model, prompt, "prompt", empty_ok=True)   # empty: unconditional
+    no_mask(prompt, mask_id, "prompt", "the answer is what generate fills in; to fill in [MASK] "
+            "positions inside a text, use infill()")
+    P = prompt.shape[1]
+    fits(model.config, P + gen_length, f"prompt ({P} tokens) + gen_length ({gen_length})")
+    return prompt, mask_id, num_blocks
+
+
+def generate_fast_args(model, prompt, cfg_scale, kv_cache, **rest) -> tuple[torch.Tensor, int, int]:
+    """``generate_fast``'s door: ``generate``'s, and the prefix cache without guidance."""
+    checked = generate_args(model, prompt, cfg_scale=cfg_scale, **rest)
+    if kv_cache and cfg_scale > 0:
+        raise ValueError("kv_cache=True does not support classifier-free guidance (cfg_scale > 0)")
+    return checked
+
+
+def infill_args(model, x, steps, temperature, cfg_scale, remasking, mask_id, threshold=None,
+                **unchecked) -> tuple[torch.Tensor, int, int]:
+    """``infill``'s door. Returns (x as (B, T) ids on the model's device, mask_id, steps: by
+    default one per mask of the row with the most)."""
+    mask_id = mask_id_of(model, mask_id)
+    x = tokens_for(model, x, "x")
+    if steps is None:
+        steps = max(int(x.eq(mask_id).sum(dim=1).max()), 1)
+    sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)
+    return x, mask_id, steps
+
+
+def generate_autoregressive_args(model, prompt, max_new_tokens, temperature, eos_id,
+                                 **unchecked) -> torch.Tensor:
+    """``generate_autoregressive``'s door. Returns the prompt as (B, P) ids on the model's device."""
+    if not getattr(getattr(model, "config", None), "causal", False):
+        raise ValueError("generate_autoregressive needs a causal model (ModelConfig(causal=True)); "
+                         "for a masked diffusion model use generate")
+    sampling_temperature(temperature)
+    positive_int(max_new_tokens, "max_new_tokens", zero_ok=True)
+    x = tokens_for(model, prompt, "prompt", empty_ok=True)
+    if eos_id is not None:
+        token_id(eos_id, "eos_id", vocab_of(model))
+    if x.shape[1] == 0:
+        raise ValueError("the prompt is empty: give at least one token (e.g. [BOS])")
+    fits(model.config, x.shape[1] + max_new_tokens,
+         f"prompt ({x.shape[1]} tokens) + max_new_tokens ({max_new_tokens})")
+    return x
+
+
+def guidance_scale(cfg_scale) -> None:
+    """``guided_logits``'s door: a guidance strength >= 0."""
+    if cfg_scale < 0:
+        raise ValueError(f"cfg_scale must be >= 0 (0 means no guidance), got {cfg_scale}")
+
+
+# ---- chapter 2: the model ------------------------------------------------------------------------
+
+def model_config(config) -> None:
+    """``ModelConfig``'s door: every field (``mlp_hidden`` may still be None, the default width)."""
+    def need(ok, msg):
+        if not ok:
+            raise ValueError(f"ModelConfig: {msg}")
+
+    for name in ("vocab_size", "d_model", "n_layers", "n_heads", "max_seq_len"):
+        v = getattr(config, name)
+        need(_is_int(v) and v > 0, f"{name} must be a positive int, got {v!r}")
+    need(isinstance(config.mask_id, int) and 0 <= config.mask_id < config.vocab_size,
+         f"mask_id={config.mask_id!r} must be an id inside the vocabulary 0..{config.vocab_size - 1} "
+         "(use tok.mask_id)")
+    need(config.d_model % config.n_heads == 0,
+         f"d_model={config.d_model} must be divisible by n_heads={config.n_heads}")
+    need((config.d_model // config.n_heads) % 2 == 0,
+         f"the head size d_model/n_heads={config.d_model // config.n_heads} must be even for RoPE")
+    need(config.mlp_hidden is None or (isinstance(config.mlp_hidden, int) and config.mlp_hidden > 0),
+         f"mlp_hidden must be a positive int, got {config.mlp_hidden!r}")
+    need(isinstance(config.causal, bool), f"causal must be True or False, got {config.causal!r}")
+    # the floats: finite, and positive where a zero or a negative breaks the network (a negative
+    # init_std fails inside torch's initialiser; norm_eps <= 0 can divide by zero). init_std = 0 is
+    # allowed: all-zero weights give the uniform model the handouts use.
+    number(config.dropout, "ModelConfig: dropout", 0, 1, open_high=True)
+    number(config.init_std, "ModelConfig: init_std", 0)
+    for name in ("rope_theta", "norm_eps"):
+        number(getattr(config, name), f"ModelConfig: {name}", 0, open_low=True)
+
+
+def preset_name(name, presets) -> None:
+    """The door of ``ModelConfig.preset`` and ``TrainConfig.preset``: a name ``presets`` has."""
+    if name not in presets:
+        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
+
+
+def kind_of(value, cls, what: str) -> None:
+    """Raise ValueError ``"{what}, got {type}"`` unless ``value`` is a ``cls``."""
+    if not isinstance(value, cls):
+        raise ValueError(f"{what}, got {type(value).__name__}")
+
+
+def _capturing_cuda_graph() -> bool:
+    return torch.cuda.is_available() and torch.cuda.is_current_stream_capturing()
+
+
+def model_input(config, x, use_cache) -> None:
+    """``Transformer.forward``'s door: a (B, T) long tensor that fits ``max_seq_len`` (metadata: no
+    cost on any device); its ids inside the vocabulary only when x is on the CPU, since reading
+    them on a GPU would stop it once per forward (the chapters' doors check ids on the host before
+    they move them). Nothing is read while torch.compile traces or a CUDA graph is captured."""
+    if torch.compiler.is_compiling() or _capturing_cuda_graph():
+        return
+    on_cpu = isinstance(x, torch.Tensor) and x.device.type == "cpu"
+    token_ids(x, "model input", config.vocab_size if on_cpu else None)
+    fits(config, x.shape[1], f"sequence length {x.shape[1]}")
+    flag(use_cache, "use_cache")
