@@ -567,7 +567,7 @@ _RAW = {
           The checks swap the name `forward_process` in your module for a stand-in with the same
           signature that returns fixed masks and notes its arguments: masking inline, calling it
           under another name (`masking.forward_process`) or calling it twice fails them.
-        - `mask_id`: None means `model.config.mask_id` (`resolve_mask_id`).
+        - `mask_id`: None means `model.config.mask_id` (`mask_id_of`).
         - `attention_mask`: None, or (B, T) passed as `model(xt, attention_mask=attention_mask)`;
           without it call `model(xt)`.
         """,
@@ -598,7 +598,7 @@ _RAW = {
         errors=r"""
         Each a `ValueError`; the checks ask for the class, not the wording.
 
-        - `mask_id` is None and the model has no `config.mask_id` (`resolve_mask_id` raises it;
+        - `mask_id` is None and the model has no `config.mask_id` (`mask_id_of` raises it;
           reading `model.config.mask_id` yourself gives an AttributeError instead).
         - a prompt length $\ge T$: every row needs at least one answer token. `prompt_mask`
           accepts T, and the checks' stand-in `forward_process` raises nothing, so this check is
@@ -611,11 +611,11 @@ _RAW = {
           tensor, `eps` outside [0, 1)): yours come from your step 3.1, which grades them.
         """,
         helpers=r"""
-        - `resolve_mask_id(model, mask_id)`: `mask_id` as an int if given, else
-          `model.config.mask_id`; `resolve_mask_id(model, None)` is 1 for the model above.
-        - `_token_ce(logits, targets)`: the cross-entropy of every position, logits (B, T, V) and
+        - `mask_id_of(model, mask_id)`: `mask_id` as an int if given, else
+          `model.config.mask_id`; `mask_id_of(model, None)` is 1 for the model above.
+        - `token_ce(logits, targets)`: the cross-entropy of every position, logits (B, T, V) and
           targets (B, T) -> float (B, T), no reduction;
-          `_token_ce(torch.zeros(1, 2, 4), torch.tensor([[0, 3]]))` is `[[1.3863, 1.3863]]`
+          `token_ce(torch.zeros(1, 2, 4), torch.tensor([[0, 3]]))` is `[[1.3863, 1.3863]]`
           ($\log 4$).
         - `forward_process` (step 3.1), in this file; `token_ids` and `rng` are imported.
         """,
@@ -772,7 +772,8 @@ _RAW = {
         - `prompt`, `answer`: 1-D token ids (lists or LongTensors), P >= 0, L >= 1.
         - `mc_num`: a positive multiple of `batch_size`. `cfg_scale` >= 0. `mask_id`: None means
           `model.config.mask_id`.
-        - each batch: `x0 = seq.expand(batch_size, -1)` (b, P + L) with `seq` from `_pair`;
+        - each batch: `x0 = seq.expand(batch_size, -1)` (b, P + L) with `seq` from
+          `prompt_and_answer`;
           `l = stratified_mask_counts(batch_size, L, generator, seq.device)`, then
           `mask_exactly(x0, l, mask_id, prompt_lengths=[P] * batch_size, generator=generator)`
           (this order of draws reproduces the library, and the checks compare your estimate with
@@ -815,18 +816,19 @@ _RAW = {
           batch_size`, rounded by Python's `round`, which takes halves to the even number:
           `mc_num=10, batch_size=4` suggests 8 (10 / 4 = 2.5 rounds to 2), 14 suggests 16 (3.5
           rounds to 4), 2 suggests 4 (never less than one batch).
-        - `mask_id` None and no `model.config.mask_id` (`resolve_mask_id`).
-        - (not graded: `_pair`, which the stub imports, raises them for you) prompt or answer not
-          1-D, an empty answer, or P + L longer than the model's `max_seq_len`.
+        - `mask_id` None and no `model.config.mask_id` (`mask_id_of`).
+        - (not graded: `prompt_and_answer`, which the stub imports, raises them for you) prompt
+          or answer not 1-D, an empty answer, or P + L longer than the model's `max_seq_len`.
         - (not graded: the library's `guided_logits`, which the stub imports, raises it for you)
           `cfg_scale < 0`.
         """,
         helpers=r"""
-        - `_pair(model, prompt, answer)`: checks the pair and returns `(seq, P, L)`, seq the joined
-          1-D LongTensor on the model's device; `_pair(model, [5, 6], [7, 8, 9])` gives
-          `(tensor([5, 6, 7, 8, 9]), 2, 3)`.
-        - `resolve_mask_id(model, mask_id)`: the int mask id.
-        - `_token_ce(logits, targets)`: (b, T, V), (b, T) -> per-position CE (b, T).
+        - `prompt_and_answer(model, prompt, answer)` (from `minillada.infra.checks`, the door of
+          the likelihood functions): checks the pair and returns `(seq, P, L)`, seq the joined
+          1-D LongTensor on the model's device; `prompt_and_answer(model, [5, 6], [7, 8, 9])`
+          gives `(tensor([5, 6, 7, 8, 9]), 2, 3)`.
+        - `mask_id_of(model, mask_id)` (from `minillada.infra.checks`): the int mask id.
+        - `token_ce(logits, targets)`: (b, T, V), (b, T) -> per-position CE (b, T).
         - `guided_logits(model, x, prompt_index, cfg_scale, mask_id)`: the library's (step 5.4's
           solution); with `cfg_scale=0` it is just `model(x)`.
         - `forward_process`, `prompt_mask`, `rng` (imported from the library) for estimator `"t"`.
@@ -861,7 +863,7 @@ _RAW = {
         - patterns: `list(itertools.product([False, True], repeat=L))[1:]` (the all-False one
           dropped), each prefixed by P False (the prompt is never masked).
         - `batch_size`: patterns per forward pass; it changes only the speed. The input of a
-          pattern `m` is `x0.masked_fill(m, mask_id)`; sum `_token_ce` over its masked positions.
+          pattern `m` is `x0.masked_fill(m, mask_id)`; sum `token_ce` over its masked positions.
         - accumulate in float64 and return minus the ELBO sum as a Python float.
         """,
         example=r"""
@@ -887,14 +889,14 @@ _RAW = {
         Each a `ValueError`; the checks ask for the class, not the wording.
 
         - the answer is longer than `MAX_EXACT_ANSWER` = 12 tokens (12 itself is allowed);
-        - `mask_id` None and no `model.config.mask_id` (`resolve_mask_id`);
-        - (not graded: `_pair`, which the stub imports, raises them for you) prompt or answer not
-          1-D, an empty answer, P + L > `max_seq_len`.
+        - `mask_id` None and no `model.config.mask_id` (`mask_id_of`);
+        - (not graded: `prompt_and_answer`, which the stub imports, raises them for you) prompt
+          or answer not 1-D, an empty answer, P + L > `max_seq_len`.
         """,
         helpers=r"""
         - `MAX_EXACT_ANSWER` (12): the longest answer allowed.
-        - `_pair(model, prompt, answer)` -> `(seq, P, L)`; `resolve_mask_id(model, mask_id)` -> int;
-          `_token_ce(logits, targets)` -> (N, P + L) CE.
+        - `prompt_and_answer(model, prompt, answer)` -> `(seq, P, L)`;
+          `mask_id_of(model, mask_id)` -> int; `token_ce(logits, targets)` -> (N, P + L) CE.
         - `itertools.product([False, True], repeat=2)` yields (F, F), (F, T), (T, F), (T, T).
         """,
         depends=r"""

@@ -34,7 +34,7 @@ def load_student(folder, workspace=None):
             raise
         old, new = moved
         raise ImportError(f"{e} ({old} moved to {new} on 2026-12-07, when the package took its "
-                          f"chapter layout: change that import in {path})") from None
+                          f"chapter layout: {_fix(old, new)} in {path})") from None
     return module
 
 
@@ -44,7 +44,21 @@ MOVED = {f"minillada.{old}": f"minillada.{new}" for old, new in {
     "checkpoint": "infra.checkpoint", "run_dir": "infra.run_dir", "plotting": "infra.plotting",
     "practice": "infra.practice", "sampling_fast": "fast.sampling", "kv_cache": "fast.kv_cache",
     "cuda_graph": "fast.cuda_graph", "distributed": "fast.distributed",
-    "reversal_task": "reversal.task", "reversal_jsonl": "reversal.jsonl"}.items()}
+    "reversal_task": "reversal.task", "reversal_jsonl": "reversal.jsonl",
+    # names the stubs of chapters 3 and 4 imported before the stubs took public names only
+    "losses._token_ce": "losses.token_ce", "losses.resolve_mask_id": "infra.checks.mask_id_of",
+    "likelihood._token_ce": "losses.token_ce",
+    "likelihood.resolve_mask_id": "infra.checks.mask_id_of",
+    "likelihood._pair": "infra.checks.prompt_and_answer"}.items()}
+
+
+def _fix(old: str, new: str) -> str:
+    """What to write instead: a module's new path, or for a renamed function an import under its
+    old name, so that the code which calls it stays as it is."""
+    if old.split(".")[-1] == new.split(".")[-1] or old.count(".") == 1:
+        return "change that import"
+    module, name = new.rsplit(".", 1)
+    return f"import it as `from {module} import {name} as {old.split('.')[-1]}`"
 
 
 def _moved(error: ImportError):

@@ -23,11 +23,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .infra import checks
 from .tokenizer import MAX_TOKEN_BYTES, MAX_TOTAL_TOKEN_BYTES, MAX_VOCAB_SIZE, SPECIAL_TOKENS, Tokenizer
 
 N_SPECIAL = len(SPECIAL_TOKENS)
 BYTE_OFFSET = N_SPECIAL  # id of byte b is BYTE_OFFSET + b
 FIRST_MERGE_ID = BYTE_OFFSET + 256
+# what a merge list may ask for (see tokenizer.py): ids, bytes per token, bytes of all tokens
+LIMITS = {"vocab_size": MAX_VOCAB_SIZE, "token_bytes": MAX_TOKEN_BYTES,
+          "total_bytes": MAX_TOTAL_TOKEN_BYTES}
 
 # The GPT-2 split, with "letter" written for the re module. Every character of any string falls in
 # one of the alternatives, so "".join(SPLIT_PATTERN.findall(s)) == s (a test checks it).
@@ -119,28 +123,13 @@ class BPETokenizer(Tokenizer):
 
     def __init__(self, merges: list[tuple[int, int]]):
         self.merges = [tuple(m) for m in merges]
-        if len(self.merges) > MAX_VOCAB_SIZE - FIRST_MERGE_ID:
-            raise ValueError(f"{len(self.merges):,} merges; at most {MAX_VOCAB_SIZE - FIRST_MERGE_ID:,} "
-                             f"are allowed (a vocabulary of {MAX_VOCAB_SIZE:,})")
+        checks.bpe_merges(self.merges, BYTE_OFFSET, FIRST_MERGE_ID, LIMITS)   # ids, repeats, sizes
         # vocab[i] is the bytes that token i stands for (specials are handled by the base class)
         self.vocab: dict[int, bytes] = {BYTE_OFFSET + b: bytes([b]) for b in range(256)}
         self.ranks: dict[tuple[int, int], int] = {}
-        total = 256
-        for k, (a, b) in enumerate(self.merges):
-            new_id = FIRST_MERGE_ID + k
-            if a not in self.vocab or b not in self.vocab:
-                raise ValueError(f"merge {k} uses token ids {a}, {b} that do not exist before it")
-            if (a, b) in self.ranks:
-                raise ValueError(f"merge {k} repeats the pair ({a}, {b}) of merge "
-                                 f"{self.ranks[(a, b)] - FIRST_MERGE_ID}")
-            size = len(self.vocab[a]) + len(self.vocab[b])   # checked before the bytes are built
-            total += size
-            if size > MAX_TOKEN_BYTES or total > MAX_TOTAL_TOKEN_BYTES:
-                raise ValueError(f"merge {k} makes a token of {size:,} bytes ({total:,} for all tokens "
-                                 f"so far); at most {MAX_TOKEN_BYTES:,} bytes a token and "
-                                 f"{MAX_TOTAL_TOKEN_BYTES:,} in all are allowed")
-            self.vocab[new_id] = self.vocab[a] + self.vocab[b]
-            self.ranks[(a, b)] = new_id
+        for new_id, (a, b) in enumerate(self.merges, start=FIRST_MERGE_ID):
+            self.vocab[new_id] = self.vocab[a] + self.vocab[b]    # the k-th merge's bytes
+            self.ranks[(a, b)] = new_id                           # encode merges low ids first
         self._cache: dict[str, tuple[int, ...]] = {}
 
     @property
@@ -156,11 +145,7 @@ class BPETokenizer(Tokenizer):
 
         Stops early (with a smaller vocabulary) when no pair occurs twice any more.
         """
-        if not isinstance(text, str) or not text:
-            raise ValueError("BPETokenizer.train needs a non-empty string")
-        if not isinstance(vocab_size, int) or vocab_size < FIRST_MERGE_ID:
-            raise ValueError(f"vocab_size must be an int of at least {FIRST_MERGE_ID} "
-                             f"(4 special tokens + 256 bytes), got {vocab_size!r}")
+        checks.bpe_train_args(text, vocab_size, FIRST_MERGE_ID)
         # Distinct chunks with their frequencies: a word that occurs 1000 times is merged once.
         chunks = Counter(_bytes_to_ids(c) for c in SPLIT_PATTERN.findall(text))
         merges = learn_merges(chunks, vocab_size - FIRST_MERGE_ID, verbose=verbose)
@@ -199,8 +184,5 @@ class BPETokenizer(Tokenizer):
 
     @classmethod
     def _from_state(cls, state: dict):
-        merges = state["merges"]
-        if not isinstance(merges, list) or not all(
-                isinstance(m, list) and len(m) == 2 and all(type(x) is int for x in m) for m in merges):
-            raise ValueError("'merges' must be a list of [id, id] pairs of ints")
+        merges = checks.saved_merges(state["merges"])
         return cls([tuple(m) for m in merges])

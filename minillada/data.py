@@ -19,9 +19,7 @@ tests: no downloads anywhere in minillada.
 
 from __future__ import annotations
 
-import json
 import random
-from pathlib import Path
 
 import torch
 
@@ -38,12 +36,7 @@ class TextDataset:
     """
 
     def __init__(self, ids, seq_len: int):
-        self.ids = checks.as_ids(ids, "ids").reshape(-1)
-        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 2:
-            raise ValueError(f"seq_len must be an int of at least 2, got {seq_len!r}")
-        if self.ids.numel() < seq_len:
-            raise ValueError(f"the text has {self.ids.numel()} tokens, fewer than seq_len={seq_len}; "
-                             "use more text or a shorter seq_len")
+        self.ids = checks.text_dataset_args(ids, seq_len)        # (N,) ids, N >= seq_len
         self.seq_len = seq_len
 
     @classmethod
@@ -56,9 +49,7 @@ class TextDataset:
     def split(self, val_fraction: float = 0.1) -> tuple["TextDataset", "TextDataset"]:
         """(train, validation): the last ``val_fraction`` of the stream is held out."""
         cut = int(self.ids.numel() * (1 - val_fraction))
-        if cut < self.seq_len or self.ids.numel() - cut < self.seq_len:
-            raise ValueError(f"the text ({self.ids.numel()} tokens) is too short to split "
-                             f"{val_fraction:.0%} off with seq_len={self.seq_len}")
+        checks.split_args(self.ids.numel(), cut, self.seq_len, val_fraction)   # both halves fit
         return TextDataset(self.ids[:cut], self.seq_len), TextDataset(self.ids[cut:], self.seq_len)
 
     def sample(self, n: int, generator=None):
@@ -77,19 +68,7 @@ class SFTDataset:
     """
 
     def __init__(self, pairs, eos_id: int, seq_len: int | None = None):
-        # ints, checked (a string or 4.9 is no token id)
-        pairs = [(checks.as_ids(p, "prompt").tolist(), checks.as_ids(a, "answer").tolist()) for p, a in pairs]
-        if not pairs:
-            raise ValueError("SFTDataset needs at least one (prompt, answer) pair")
-        if not any(a for _, a in pairs):
-            raise ValueError(f"every answer of the {len(pairs)} pairs is empty: SFT learns only the "
-                             "answers, so the model would learn to answer nothing (is the "
-                             "answer, or 'completion', field filled in?)")
-        longest = max(len(p) + len(a) + 1 for p, a in pairs)  # + 1: at least one [EOS]
-        seq_len = longest if seq_len is None else seq_len
-        if longest > seq_len:
-            raise ValueError(f"the longest pair needs {longest} tokens with its [EOS], more than "
-                             f"seq_len={seq_len}")
+        pairs, seq_len = checks.sft_pairs(pairs, seq_len)       # lists of ints that fit seq_len
         self.rows = torch.full((len(pairs), seq_len), eos_id, dtype=torch.long)
         for i, (p, a) in enumerate(pairs):
             self.rows[i, : len(p) + len(a)] = torch.tensor(p + a, dtype=torch.long)
@@ -110,106 +89,10 @@ class SFTDataset:
         return self.rows[idx], self.prompt_lengths[idx]
 
 
-# Named data sets shipped inside the package (see corpora/README.md): no network, ever.
-CORPORA = Path(__file__).resolve().parent / "corpora"
-DATASETS = {"shakespeare": "tiny_shakespeare.txt"}
-
-
-def dataset_path(name_or_path) -> Path:
-    """The file behind ``--data``: a shipped data set by name (``"shakespeare"``), else a path.
-
-    >>> dataset_path("shakespeare").name
-    'tiny_shakespeare.txt'
-    """
-    if str(name_or_path) in DATASETS:
-        return CORPORA / DATASETS[str(name_or_path)]
-    path = Path(name_or_path)
-    if not path.exists() and path.suffix == "" and "/" not in str(name_or_path):
-        raise ValueError(f"no data set named {str(name_or_path)!r} and no file at that path; the "
-                         f"shipped data sets are {sorted(DATASETS)}")
-    return path
-
-
-# the largest file --data reads (enwik8, the classic character-level set, is 95 MiB); a character
-# tokenizer turns every byte into a Python int, so a bigger file needs a streaming loader instead
-MAX_TEXT_BYTES = 128 * 2 ** 20
-
-
-def read_file_text(path, what: str = "data file", limit: int = MAX_TEXT_BYTES) -> str:
-    """The UTF-8 text of a regular file of at most ``limit`` bytes.
-
-    A directory, a device such as ``/dev/zero`` (which never ends), a pipe, a missing file, a file
-    too large or not UTF-8: each is a ValueError naming the path, raised before more than
-    ``limit + 1`` bytes are read.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"no {what} at {path}")
-    if path.is_dir():
-        raise ValueError(f"{path} is a directory; give a {what} (a UTF-8 text file)")
-    if not path.is_file():
-        raise ValueError(f"{path} is not a regular file (a device, a pipe or a socket?); give a {what}")
-    with open(path, "rb") as f:
-        data = f.read(limit + 1)
-    if not data:
-        raise ValueError(f"{path} is empty; give a {what} with some text in it")
-    if len(data) > limit:
-        raise ValueError(f"{path} is larger than {limit // 2 ** 20} MiB, the most minillada reads "
-                         f"into memory (minillada.data.MAX_TEXT_BYTES); use a smaller file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path} is not UTF-8 text ({e})") from None
-
-
-def read_text(path) -> str:
-    """The UTF-8 text of a file, or of a shipped data set named like ``"shakespeare"``."""
-    return read_file_text(dataset_path(path), "data file")
-
-
-def read_jsonl(path, answer_keys=("completion", "answer")) -> list[dict]:
-    r"""Prompt/completion pairs from a JSONL file: one JSON object per line, blank lines skipped.
-
-    The convention of fine-tuning data sets and of the reversal-curse literature: each line is
-    ``{"prompt": "...", "completion": "..."}`` (``"answer"`` is accepted for the completion). Other
-    string fields are kept (the reversal test reads ``"group"``); fields of other kinds are ignored.
-    Every problem is a ``ValueError`` naming the file, the line and what is wrong.
-
-    >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "facts.jsonl"
-    >>> _ = path.write_text('{"prompt": "Daxo is", "completion": " a pilot.", "group": "fwd"}\n')
-    >>> read_jsonl(path)
-    [{'prompt': 'Daxo is', 'completion': ' a pilot.', 'group': 'fwd'}]
-    """
-    path = Path(path)
-    text = read_file_text(path, "JSONL file")
-    records = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}, line {n}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from None
-        if not isinstance(obj, dict):
-            raise ValueError(f"{where}: expected an object like {{\"prompt\": ..., \"completion\": "
-                             f"...}}, got a JSON {type(obj).__name__}")
-        key = next((k for k in answer_keys if k in obj), None)
-        if "prompt" not in obj or key is None:
-            missing = "'prompt'" if "prompt" not in obj else " or ".join(repr(k) for k in answer_keys)
-            raise ValueError(f"{where}: no {missing} field (the line has {sorted(obj)})")
-        record = {"prompt": obj["prompt"], "completion": obj[key]}
-        for field, value in record.items():
-            if not isinstance(value, str):
-                raise ValueError(f"{where}: {field!r} must be a string, got "
-                                 f"{type(value).__name__} {value!r:.40}")
-        record.update({k: v for k, v in obj.items()
-                       if k not in ("prompt", *answer_keys) and isinstance(v, str)})
-        records.append(record)
-    if not records:
-        raise ValueError(f"{path} has no JSON lines")
-    return records
+# The files behind --data (a shipped data set by name, a text file, a JSONL file) are read by
+# minillada/infra/files.py, which checks each on the way in; their names stay importable from here.
+from .infra.files import (CORPORA, DATASETS, MAX_TEXT_BYTES, dataset_path,  # noqa: E402,F401
+                          read_file_text, read_jsonl, read_text)
 
 
 # ---- a small corpus generated from a seed ------------------------------------------------------

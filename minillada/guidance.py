@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import torch
 
+from .infra import checks
+
 
 def guided_logits(model, x: torch.Tensor, prompt_index: torch.Tensor, cfg_scale: float,
                   mask_id: int) -> torch.Tensor:
@@ -21,8 +23,7 @@ def guided_logits(model, x: torch.Tensor, prompt_index: torch.Tensor, cfg_scale:
     ``prompt_index`` is a bool tensor of shape (T,) or (B, T), True at the prompt positions that the
     unconditional pass hides.
     """
-    if cfg_scale < 0:
-        raise ValueError(f"cfg_scale must be >= 0 (0 means no guidance), got {cfg_scale}")
+    checks.guidance_scale(cfg_scale)
     if cfg_scale == 0:
         return model(x)
     uncond = x.masked_fill(prompt_index.expand_as(x), mask_id)

@@ -31,10 +31,10 @@ Tokenizers are saved as plain JSON (never pickle, which can run arbitrary code w
 from __future__ import annotations
 
 import json
-import numbers
 import re
 from abc import ABC, abstractmethod
-from pathlib import Path
+
+from .infra import checks, files
 
 SPECIAL_TOKENS = ("[PAD]", "[MASK]", "[BOS]", "[EOS]")
 PAD_ID, MASK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
@@ -47,18 +47,12 @@ MAX_FILE_BYTES = 64 << 20          # a tokenizer.json
 MAX_VOCAB_SIZE = 1 << 20           # ids, the special tokens included
 MAX_TOKEN_BYTES = 1 << 16          # the bytes one BPE token stands for
 MAX_TOTAL_TOKEN_BYTES = 64 << 20   # the bytes of all BPE tokens together
+# what every tokenizer file says besides its kind
+FILE_HEADER = {"version": FORMAT_VERSION, "special_tokens": list(SPECIAL_TOKENS)}
 
 # Splits text into runs of special-token strings and ordinary text, e.g.
 # "[MASK] is a pilot" -> ["", "[MASK]", " is a pilot"] (re.split keeps the captured group).
 _SPECIAL_SPLIT = re.compile("(" + "|".join(re.escape(s) for s in SPECIAL_TOKENS) + ")")
-
-
-def _switch(value, name: str) -> bool:
-    """``value`` if it is a bool; a ValueError for "yes", 1 or None (``checks.flag`` without torch:
-    this module needs only the standard library)."""
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return value
 
 
 class Tokenizer(ABC):
@@ -103,16 +97,12 @@ class Tokenizer(ABC):
         ``"[MASK] [MASK] is a brave pilot"``); by default they are ordinary text, so that user text
         can never inject a control token by accident.
         """
-        if not isinstance(text, str):
-            raise ValueError(f"encode() takes a str, got {type(text).__name__}")
-        if not _switch(allow_special, "allow_special"):
+        checks.encode_args(text, allow_special)
+        if not allow_special:
             try:
                 return self._encode_text(text, offset=0)
-            except ValueError as e:
-                if _SPECIAL_SPLIT.search(text):
-                    raise ValueError(f"{e} (the text contains a special token such as [MASK]: "
-                                     "pass allow_special=True to encode it as one)") from None
-                raise
+            except ValueError as e:        # an unknown symbol: say so if it was a special token
+                raise checks.special_token_hint(e, bool(_SPECIAL_SPLIT.search(text))) from None
         ids: list[int] = []
         offset = 0
         for piece in _SPECIAL_SPLIT.split(text):
@@ -126,17 +116,7 @@ class Tokenizer(ABC):
     def decode(self, ids, skip_special: bool = False) -> str:
         """Ids (a list or a 1-D tensor) to text. Special tokens print as ``[MASK]`` etc. unless
         ``skip_special`` is set."""
-        ids = ids.tolist() if hasattr(ids, "tolist") else ids
-        if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
-            raise ValueError(f"decode() takes a list or 1-D tensor of ids, got {type(ids).__name__}")
-        _switch(skip_special, "skip_special")
-        for pos, i in enumerate(ids):
-            if isinstance(i, bool) or not isinstance(i, numbers.Integral):  # 4.9 is no id: not truncated
-                raise ValueError(f"ids must be ints; got {type(i).__name__} {i!r} at position {pos}")
-            if not 0 <= i < self.vocab_size:
-                raise ValueError(f"id {i} at position {pos} is outside the vocabulary "
-                                 f"(0..{self.vocab_size - 1})")
-        ids = [int(i) for i in ids]
+        ids = checks.decode_args(ids, skip_special, self.vocab_size)     # a list of ints
         # Decode runs of ordinary ids together: a BPE character can span several byte tokens.
         parts: list[str] = []
         run: list[int] = []
@@ -162,10 +142,7 @@ class Tokenizer(ABC):
         """Write the tokenizer as plain JSON; read it back with :func:`load_tokenizer`."""
         data = {"kind": self.kind, "version": FORMAT_VERSION,
                 "special_tokens": list(SPECIAL_TOKENS), **self._state()}
-        try:
-            Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        except OSError as e:               # a directory, a folder that does not exist, no permission
-            raise ValueError(f"cannot write the tokenizer file {path}: {e.strerror}") from None
+        files.write_text(path, json.dumps(data, ensure_ascii=False, indent=1), "tokenizer file")
 
     @abstractmethod
     def _state(self) -> dict:
@@ -185,34 +162,8 @@ def load_tokenizer(path) -> Tokenizer:
 
     A file that is not a minillada tokenizer, or is damaged, raises ``ValueError``.
     """
-    path = Path(path)
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ValueError(f"{path} has {path.stat().st_size:,} bytes; a tokenizer file may have at "
-                             f"most {MAX_FILE_BYTES:,}")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"no tokenizer file at {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
-        raise ValueError(f"{path} is not valid JSON, so not a minillada tokenizer file "
-                         f"({type(e).__name__}: {e})") from None
-    except OSError as e:
-        raise ValueError(f"cannot read the tokenizer file {path}: {e.strerror or e}") from None
-    if not isinstance(data, dict) or "kind" not in data:
-        raise ValueError(f"{path} is JSON but not a minillada tokenizer file: it has no 'kind' field")
-    if not isinstance(data["kind"], str):
-        raise ValueError(f"{path} has a 'kind' of type {type(data['kind']).__name__}; expected a "
-                         f"string, one of {sorted(Tokenizer._registry)}")
-    if data.get("version") != FORMAT_VERSION:
-        raise ValueError(f"{path} has tokenizer format version {data.get('version')!r}; "
-                         f"this minillada reads version {FORMAT_VERSION}")
-    if data.get("special_tokens") != list(SPECIAL_TOKENS):
-        raise ValueError(f"{path} has special tokens {data.get('special_tokens')!r}, "
-                         f"expected {list(SPECIAL_TOKENS)}")
-    cls = Tokenizer._registry.get(data["kind"])
-    if cls is None:
-        raise ValueError(f"{path} has unknown tokenizer kind {data['kind']!r}; "
-                         f"known kinds: {sorted(Tokenizer._registry)}")
+    data = files.read_json(path, "tokenizer file", MAX_FILE_BYTES)
+    cls = checks.tokenizer_header(data, path, FILE_HEADER, Tokenizer._registry)
     try:
         return cls._from_state(data)
     except (KeyError, TypeError, ValueError) as e:
@@ -223,11 +174,7 @@ class _VocabTokenizer(Tokenizer):
     """A tokenizer with an explicit list of symbols (characters or words) after the specials."""
 
     def __init__(self, symbols):
-        symbols = list(symbols)
-        if len(set(symbols)) != len(symbols):
-            raise ValueError("the vocabulary lists a symbol twice")
-        if any(not isinstance(s, str) or not s or s in SPECIAL_TOKENS for s in symbols):
-            raise ValueError("every symbol must be a non-empty string other than a special token")
+        symbols = checks.vocabulary(symbols, SPECIAL_TOKENS)
         self.symbols = symbols
         self.stoi = {s: i + len(SPECIAL_TOKENS) for i, s in enumerate(symbols)}
         self.itos = list(SPECIAL_TOKENS) + symbols
@@ -244,12 +191,7 @@ class _VocabTokenizer(Tokenizer):
 
     @classmethod
     def _from_state(cls, state: dict):
-        symbols = state["symbols"]
-        if not isinstance(symbols, list):
-            raise ValueError(f"'symbols' must be a list of strings, got a {type(symbols).__name__}")
-        if len(symbols) > MAX_VOCAB_SIZE - len(SPECIAL_TOKENS):
-            raise ValueError(f"'symbols' lists {len(symbols):,} symbols; at most "
-                             f"{MAX_VOCAB_SIZE - len(SPECIAL_TOKENS):,} are allowed")
+        symbols = checks.saved_symbols(state["symbols"], MAX_VOCAB_SIZE - len(SPECIAL_TOKENS))
         return cls(symbols)
 
 
@@ -268,14 +210,13 @@ class CharTokenizer(_VocabTokenizer):
     @classmethod
     def _from_state(cls, state: dict):
         tok = super()._from_state(state)
-        if any(len(s) != 1 for s in tok.symbols):
-            raise ValueError("every symbol of a char tokenizer must be a single character")
+        checks.require(all(len(s) == 1 for s in tok.symbols),
+                       "every symbol of a char tokenizer must be a single character")
         return tok
 
     @classmethod
     def train(cls, text: str) -> "CharTokenizer":
-        if not isinstance(text, str) or not text:
-            raise ValueError("CharTokenizer.train needs a non-empty string")
+        checks.require(isinstance(text, str) and text, "CharTokenizer.train needs a non-empty string")
         return cls(sorted(set(text)))
 
     def _encode_text(self, text: str, offset: int) -> list[int]:
@@ -283,8 +224,7 @@ class CharTokenizer(_VocabTokenizer):
             return [self.stoi[c] for c in text]
         except KeyError:
             pos = next(i for i, c in enumerate(text) if c not in self.stoi)
-            raise ValueError(f"character {text[pos]!r} at position {offset + pos} was not in the "
-                             "training text; retrain the tokenizer on text that contains it") from None
+            raise checks.unknown_symbol("character", text[pos], offset + pos) from None
 
 
 class WordTokenizer(_VocabTokenizer):
@@ -307,8 +247,7 @@ class WordTokenizer(_VocabTokenizer):
     @classmethod
     def train(cls, text: str) -> "WordTokenizer":
         words = cls.WORD_RE.findall(text) if isinstance(text, str) else []
-        if not words:
-            raise ValueError("WordTokenizer.train needs a string with at least one word")
+        checks.require(words, "WordTokenizer.train needs a string with at least one word")
         return cls(sorted(set(words)))
 
     def _encode_text(self, text: str, offset: int) -> list[int]:
@@ -316,8 +255,7 @@ class WordTokenizer(_VocabTokenizer):
         for m in self.WORD_RE.finditer(text):
             i = self.stoi.get(m.group())
             if i is None:
-                raise ValueError(f"word {m.group()!r} at position {offset + m.start()} was not in the "
-                                 "training text; retrain the tokenizer on text that contains it")
+                raise checks.unknown_symbol("word", m.group(), offset + m.start())
             ids.append(i)
         return ids
 

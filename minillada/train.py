@@ -149,15 +149,7 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
     the last checkpoint, which is intact; a save that finds the disk full raises
     :class:`~minillada.infra.checkpoint.NoSpaceError` saying the same. Either way ``resume=True`` goes on.
     """
-    if not isinstance(config, TrainConfig):
-        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
-    if not hasattr(data, "sample"):
-        raise ValueError(f"data must be a TextDataset or SFTDataset (anything with sample(rows, "
-                         f"generator)), got {type(data).__name__}")
-    if config.objective == "ar" and not model.config.causal:
-        raise ValueError("objective='ar' needs a model built with causal=True")
-    if resume and out_dir is None:
-        raise ValueError("resume=True needs the out_dir of the run to resume")
+    checks.train_args(config_type=TrainConfig, **locals())    # every argument, checked once
     device, dist = _device_and_ranks(config)
     history = []                        # filled as the run goes, so that Ctrl-C can say how far
     try:
@@ -166,9 +158,7 @@ def train(model, data, config: TrainConfig, val_data=None, tokenizer=None, out_d
                    resume=resume, callback=callback, overwrite=overwrite, device=device, dist=dist,
                    history=history)
     except KeyboardInterrupt:
-        raise TrainingInterrupted(history[-1]["step"] if history else 0,
-                                  "nothing is saved without out_dir" if out_dir is None
-                                  else last_checkpoint(out_dir)) from None
+        raise TrainingInterrupted.during(history, out_dir) from None
     return history
 
 
@@ -179,6 +169,12 @@ class TrainingInterrupted(KeyboardInterrupt):
     def __init__(self, step: int, last: str):
         self.step, self.last = step, last
         super().__init__(f"interrupted at step {step}; {last}; continue with resume=True")
+
+    @classmethod
+    def during(cls, history: list, out_dir) -> "TrainingInterrupted":
+        """The interruption of a run that has done ``history`` and saves into ``out_dir``."""
+        return cls(history[-1]["step"] if history else 0,
+                   "nothing is saved without out_dir" if out_dir is None else last_checkpoint(out_dir))
 
 
 def _train(model, data, config, val_data, tokenizer, out_dir, resume, callback, overwrite, device,
@@ -234,9 +230,7 @@ def _train(model, data, config, val_data, tokenizer, out_dir, resume, callback, 
         now = time.perf_counter()
         record = {"step": step + 1, "loss": loss, "lr": lr,
                   "tokens_per_s": rows_per_step * config.seq_len / (now - t_last)}
-        if not math.isfinite(loss):
-            raise FloatingPointError(f"the loss became {loss} at step {step + 1}; "
-                                     "try a smaller lr or a longer warmup")
+        checks.finite_loss(loss, step + 1)
         last = step + 1 == config.max_steps
         if val_data is not None and config.eval_every and ((step + 1) % config.eval_every == 0 or last):
             record["val_loss"] = validation_loss(model, val_data, config, model.config.mask_id, device)
@@ -286,10 +280,7 @@ def _resume(out_dir, model, optimizer, g_data, g_mask, config, tokenizer, is_mai
     ``ValueError`` that lists them."""
     say = print if is_main else (lambda *args: None)
     ckpt, skipped = find_resumable(out_dir)
-    if ckpt is None and skipped:
-        raise ValueError(f"cannot resume: no intact checkpoint in {out_dir} ({'; '.join(skipped)}); "
-                         "repair or remove the damaged ones, or start over with overwrite=True "
-                         "(--overwrite)")
+    checks.resumable(ckpt, skipped, out_dir)
     if ckpt is None:
         say(f"resume: no checkpoint in {out_dir} yet, so training starts from step 0")
         return 0, []

@@ -23,6 +23,8 @@ from .model import PRESETS
 OBJECTIVES = ("mdm", "ar")
 SCHEDULES = ("cosine", "wsd", "constant")
 TOKENIZER_KINDS = ("char", "word", "bpe")     # the command line builds one of these from the data
+CHOICES = {"objective": OBJECTIVES, "model_preset": tuple(PRESETS), "tokenizer": TOKENIZER_KINDS,
+           "schedule": SCHEDULES}                # the fields that name one of a few choices
 # the defaults of TrainConfig.preset(name): "tiny", about 2 minutes on 2 CPU cores; "gpu", a few
 # minutes on one GPU
 TRAIN_PRESETS = {
@@ -64,43 +66,14 @@ class TrainConfig:
     progress: bool = True         # show a tqdm progress bar
 
     def __post_init__(self):
-        # every field is checked here, on construction, so that a bad setting fails at once with
-        # its name, not after the model is built or in the middle of a run
-        for name, choices in (("objective", OBJECTIVES), ("model_preset", tuple(PRESETS)),
-                              ("tokenizer", TOKENIZER_KINDS), ("schedule", SCHEDULES)):
-            if getattr(self, name) not in choices:
-                raise ValueError(f"TrainConfig.{name} must be one of {choices}, got "
-                                 f"{getattr(self, name)!r}")
-        for name in ("batch_size", "grad_accum", "max_steps", "eval_batches"):
-            checks.positive_int(getattr(self, name), f"TrainConfig.{name}")
-        for name in ("warmup_steps", "eval_every", "save_every", "seed"):
-            checks.positive_int(getattr(self, name), f"TrainConfig.{name}", zero_ok=True)
-        if checks.positive_int(self.seq_len, "TrainConfig.seq_len") < 2:
-            raise ValueError(f"TrainConfig.seq_len must be at least 2, got {self.seq_len}")
-        if checks.positive_int(self.bpe_vocab_size, "TrainConfig.bpe_vocab_size") < 260:
-            raise ValueError("TrainConfig.bpe_vocab_size must be at least 260 (4 special tokens + "
-                             f"256 bytes), got {self.bpe_vocab_size}")
-        if self.seed >= 2 ** 63:
-            raise ValueError(f"TrainConfig.seed must be below 2**63 (torch's seed range), got {self.seed}")
-        checks.number(self.lr, "TrainConfig.lr", 0, open_low=True)
-        checks.number(self.weight_decay, "TrainConfig.weight_decay", 0)
-        checks.number(self.grad_clip, "TrainConfig.grad_clip (0 disables clipping)", 0)
-        for name in ("min_lr_ratio", "decay_fraction"):
-            checks.number(getattr(self, name), f"TrainConfig.{name}", 0, 1)
-        for name in ("beta1", "beta2", "mask_eps"):
-            checks.number(getattr(self, name), f"TrainConfig.{name}", 0, 1, open_high=True)
-        for name in ("bf16", "compile", "cuda_graph", "progress"):
-            checks.flag(getattr(self, name), f"TrainConfig.{name}")
-        checks.device_name(self.device, "TrainConfig.device")
-        if self.cuda_graph and (self.compile or self.grad_accum > 1):
-            raise ValueError("cuda_graph=True works alone: not with compile=True (choose one fast "
-                             "path) and not with grad_accum > 1 (each replay overwrites the gradients)")
+        # every field is checked on construction, so that a bad setting fails at once with its
+        # name, not after the model is built or in the middle of a run
+        checks.train_config(self, CHOICES)
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "TrainConfig":
         """``"tiny"``: about 2 minutes on 2 CPU cores; ``"gpu"``: a few minutes on one GPU."""
-        if name not in TRAIN_PRESETS:
-            raise ValueError(f"unknown preset {name!r}; choose one of {sorted(TRAIN_PRESETS)}")
+        checks.preset_name(name, TRAIN_PRESETS)
         return cls(**{**TRAIN_PRESETS[name], **overrides})
 
     @classmethod

@@ -210,7 +210,7 @@ def test_chained_merges_are_refused_before_they_exhaust_memory(tmp_path, n, doub
 def test_vocabulary_and_file_size_are_bounded(tmp_path, monkeypatch):
     import minillada.bpe as bpe_module
     import minillada.tokenizer as tokenizer_module
-    monkeypatch.setattr(bpe_module, "MAX_VOCAB_SIZE", 262)
+    monkeypatch.setitem(bpe_module.LIMITS, "vocab_size", 262)
     monkeypatch.setattr(tokenizer_module, "MAX_VOCAB_SIZE", 6)
     with pytest.raises(ValueError, match="3 merges; at most 2"):
         BPETokenizer([(4, 4), (5, 5), (6, 6)])

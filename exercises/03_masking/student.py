@@ -15,8 +15,8 @@ from __future__ import annotations
 import torch
 
 from minillada.infra import rng
-from minillada.infra.checks import token_ids
-from minillada.losses import _token_ce, resolve_mask_id
+from minillada.infra.checks import mask_id_of, token_ids
+from minillada.losses import token_ce
 
 # REFERENCE: where each exercise's solution lives in the library (the tests use it)
 REFERENCE = {

@@ -17,10 +17,10 @@ import itertools
 import torch
 
 from minillada.infra import rng
-from minillada.infra.checks import token_ids
+from minillada.infra.checks import mask_id_of, prompt_and_answer, token_ids
 from minillada.guidance import guided_logits
-from minillada.likelihood import MAX_EXACT_ANSWER, _pair, resolve_mask_id
-from minillada.losses import _token_ce
+from minillada.likelihood import MAX_EXACT_ANSWER
+from minillada.losses import token_ce
 from minillada.masking import forward_process, prompt_mask
 
 # REFERENCE: where each exercise's solution lives in the library (the tests use it)

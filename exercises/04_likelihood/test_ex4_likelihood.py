@@ -21,7 +21,7 @@ from exercises._checks import (check, expect_error, expect_tensor, expect_tuple,
 from exercises._helpers import ConstantLogits, tiny_model
 from minillada import ModelConfig
 from minillada.guidance import guided_logits
-from minillada.losses import _token_ce
+from minillada.losses import token_ce
 from minillada.likelihood import exact_elbo as library_exact_elbo
 from minillada.likelihood import log_likelihood as library_log_likelihood
 from minillada.masking import forward_process as library_forward_process
@@ -337,7 +337,7 @@ def weighted_ce(xt, masked, weight, cfg_scale):
     prompt_index = torch.arange(P + L) < P
     with torch.no_grad():
         logits = guided_logits(Progression(), xt, prompt_index, cfg_scale, MASK)
-    return float((_token_ce(logits, SEQ.expand(len(xt), -1)) * masked * weight).sum())
+    return float((token_ce(logits, SEQ.expand(len(xt), -1)) * masked * weight).sum())
 
 
 @check("4.3", probe_log_likelihood_draws, params=list(LL_CASES))
@@ -450,7 +450,7 @@ def pattern_costs():
     masked = torch.cat([torch.zeros(len(patterns), P, dtype=torch.bool), patterns], dim=1)
     x0 = SEQ.expand(len(masked), -1)
     with torch.no_grad():
-        ce = _token_ce(Progression()(x0.masked_fill(masked, MASK)), x0).double()
+        ce = token_ce(Progression()(x0.masked_fill(masked, MASK)), x0).double()
     return patterns.sum(1).tolist(), (ce * masked).sum(1).tolist()
 
 

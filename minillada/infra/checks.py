@@ -645,3 +645,284 @@ def model_input(config, x, use_cache) -> None:
     token_ids(x, "model input", config.vocab_size if on_cpu else None)
     fits(config, x.shape[1], f"sequence length {x.shape[1]}")
     flag(use_cache, "use_cache")
+
+
+# ---- chapter 1: tokenizers -----------------------------------------------------------------------
+
+def require(ok, message: str) -> None:
+    """Raise ``ValueError(message)`` unless ``ok``: the one-line form of a condition that has no
+    door of its own (``checks.require(words, "train needs at least one word")``)."""
+    if not ok:
+        raise ValueError(message)
+
+
+def encode_args(text, allow_special) -> None:
+    """``Tokenizer.encode``'s door: a str, and a bool switch."""
+    if not isinstance(text, str):
+        raise ValueError(f"encode() takes a str, got {type(text).__name__}")
+    flag(allow_special, "allow_special")
+
+
+def special_token_hint(error: ValueError, has_special: bool) -> ValueError:
+    """``error`` (an unknown symbol), with a hint when the text held a special token's string."""
+    if not has_special:
+        return error
+    return ValueError(f"{error} (the text contains a special token such as [MASK]: pass "
+                      "allow_special=True to encode it as one)")
+
+
+def decode_args(ids, skip_special, vocab_size: int) -> list[int]:
+    """``Tokenizer.decode``'s door: ids (a list or a 1-D tensor) as a list of ints inside the
+    vocabulary, and a bool switch."""
+    ids = ids.tolist() if hasattr(ids, "tolist") else ids
+    if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
+        raise ValueError(f"decode() takes a list or 1-D tensor of ids, got {type(ids).__name__}")
+    flag(skip_special, "skip_special")
+    for pos, i in enumerate(ids):
+        if not _is_int(i):                              # 4.9 is no id: not truncated
+            raise ValueError(f"ids must be ints; got {type(i).__name__} {i!r} at position {pos}")
+        if not 0 <= i < vocab_size:
+            raise ValueError(f"id {i} at position {pos} is outside the vocabulary "
+                             f"(0..{vocab_size - 1})")
+    return [int(i) for i in ids]
+
+
+def tokenizer_header(data, path, header: dict, registry: dict):
+    """``load_tokenizer``'s door: the parsed JSON of a tokenizer file has a known ``kind`` and the
+    fields of ``header`` (version, special tokens). Returns the class to rebuild it with."""
+    if not isinstance(data, dict) or "kind" not in data:
+        raise ValueError(f"{path} is JSON but not a minillada tokenizer file: it has no 'kind' field")
+    if not isinstance(data["kind"], str):
+        raise ValueError(f"{path} has a 'kind' of type {type(data['kind']).__name__}; expected a "
+                         f"string, one of {sorted(registry)}")
+    if data.get("version") != header["version"]:
+        raise ValueError(f"{path} has tokenizer format version {data.get('version')!r}; "
+                         f"this minillada reads version {header['version']}")
+    if data.get("special_tokens") != header["special_tokens"]:
+        raise ValueError(f"{path} has special tokens {data.get('special_tokens')!r}, "
+                         f"expected {header['special_tokens']}")
+    if data["kind"] not in registry:
+        raise ValueError(f"{path} has unknown tokenizer kind {data['kind']!r}; "
+                         f"known kinds: {sorted(registry)}")
+    return registry[data["kind"]]
+
+
+def vocabulary(symbols, special_tokens) -> list[str]:
+    """A vocabulary's symbols as a list: distinct non-empty strings, none a special token."""
+    symbols = list(symbols)
+    if len(set(symbols)) != len(symbols):
+        raise ValueError("the vocabulary lists a symbol twice")
+    if any(not isinstance(s, str) or not s or s in special_tokens for s in symbols):
+        raise ValueError("every symbol must be a non-empty string other than a special token")
+    return symbols
+
+
+def saved_symbols(symbols, limit: int) -> list:
+    """The ``symbols`` of a tokenizer file: a list of at most ``limit``."""
+    if not isinstance(symbols, list):
+        raise ValueError(f"'symbols' must be a list of strings, got a {type(symbols).__name__}")
+    if len(symbols) > limit:
+        raise ValueError(f"'symbols' lists {len(symbols):,} symbols; at most {limit:,} are allowed")
+    return symbols
+
+
+def bpe_merges(merges, byte_offset: int, first_id: int, limits: dict) -> None:
+    """``BPETokenizer``'s door: a merge list in which merge k joins two ids that exist before it,
+    repeats no pair, and makes no token (nor all of them) larger than ``limits`` allow. The sizes
+    are added up before any bytes are built: a hostile file cannot make us allocate them."""
+    if len(merges) > limits["vocab_size"] - first_id:
+        raise ValueError(f"{len(merges):,} merges; at most {limits['vocab_size'] - first_id:,} are "
+                         f"allowed (a vocabulary of {limits['vocab_size']:,})")
+    size_of = {byte_offset + b: 1 for b in range(256)}      # the bytes each token stands for
+    seen: dict = {}
+    total = 256
+    for k, (a, b) in enumerate(merges):
+        if a not in size_of or b not in size_of:
+            raise ValueError(f"merge {k} uses token ids {a}, {b} that do not exist before it")
+        if (a, b) in seen:
+            raise ValueError(f"merge {k} repeats the pair ({a}, {b}) of merge {seen[(a, b)]}")
+        size = size_of[a] + size_of[b]
+        total += size
+        if size > limits["token_bytes"] or total > limits["total_bytes"]:
+            raise ValueError(f"merge {k} makes a token of {size:,} bytes ({total:,} for all tokens "
+                             f"so far); at most {limits['token_bytes']:,} bytes a token and "
+                             f"{limits['total_bytes']:,} in all are allowed")
+        size_of[first_id + k] = size
+        seen[(a, b)] = k
+
+
+def bpe_train_args(text, vocab_size, first_id: int) -> None:
+    """``BPETokenizer.train``'s door: some text, and room for at least the 256 bytes."""
+    if not isinstance(text, str) or not text:
+        raise ValueError("BPETokenizer.train needs a non-empty string")
+    if not isinstance(vocab_size, int) or vocab_size < first_id:
+        raise ValueError(f"vocab_size must be an int of at least {first_id} "
+                         f"(4 special tokens + 256 bytes), got {vocab_size!r}")
+
+
+def saved_merges(merges) -> list:
+    """The ``merges`` of a tokenizer file: a list of [id, id] pairs of ints."""
+    if not isinstance(merges, list) or not all(
+            isinstance(m, list) and len(m) == 2 and all(type(x) is int for x in m) for m in merges):
+        raise ValueError("'merges' must be a list of [id, id] pairs of ints")
+    return merges
+
+
+# ---- chapter 6: data and training ----------------------------------------------------------------
+
+def train_config(config, choices: dict) -> None:
+    """``TrainConfig``'s door: every field (``choices``: the fields that name one of a few)."""
+    for name, allowed in choices.items():
+        if getattr(config, name) not in allowed:
+            raise ValueError(f"TrainConfig.{name} must be one of {allowed}, got "
+                             f"{getattr(config, name)!r}")
+    for name in ("batch_size", "grad_accum", "max_steps", "eval_batches"):
+        positive_int(getattr(config, name), f"TrainConfig.{name}")
+    for name in ("warmup_steps", "eval_every", "save_every", "seed"):
+        positive_int(getattr(config, name), f"TrainConfig.{name}", zero_ok=True)
+    if positive_int(config.seq_len, "TrainConfig.seq_len") < 2:
+        raise ValueError(f"TrainConfig.seq_len must be at least 2, got {config.seq_len}")
+    if positive_int(config.bpe_vocab_size, "TrainConfig.bpe_vocab_size") < 260:
+        raise ValueError("TrainConfig.bpe_vocab_size must be at least 260 (4 special tokens + "
+                         f"256 bytes), got {config.bpe_vocab_size}")
+    if config.seed >= 2 ** 63:
+        raise ValueError(f"TrainConfig.seed must be below 2**63 (torch's seed range), got {config.seed}")
+    number(config.lr, "TrainConfig.lr", 0, open_low=True)
+    number(config.weight_decay, "TrainConfig.weight_decay", 0)
+    number(config.grad_clip, "TrainConfig.grad_clip (0 disables clipping)", 0)
+    for name in ("min_lr_ratio", "decay_fraction"):
+        number(getattr(config, name), f"TrainConfig.{name}", 0, 1)
+    for name in ("beta1", "beta2", "mask_eps"):
+        number(getattr(config, name), f"TrainConfig.{name}", 0, 1, open_high=True)
+    for name in ("bf16", "compile", "cuda_graph", "progress"):
+        flag(getattr(config, name), f"TrainConfig.{name}")
+    device_name(config.device, "TrainConfig.device")
+    if config.cuda_graph and (config.compile or config.grad_accum > 1):
+        raise ValueError("cuda_graph=True works alone: not with compile=True (choose one fast "
+                         "path) and not with grad_accum > 1 (each replay overwrites the gradients)")
+
+
+def train_args(model, data, config, config_type, resume, out_dir, **unchecked) -> None:
+    """``train``'s door: a ``config_type`` (TrainConfig), data with ``sample``, a causal model for
+    the AR objective, and a run directory to resume from."""
+    if not isinstance(config, config_type):
+        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
+    if not hasattr(data, "sample"):
+        raise ValueError(f"data must be a TextDataset or SFTDataset (anything with sample(rows, "
+                         f"generator)), got {type(data).__name__}")
+    if config.objective == "ar" and not model.config.causal:
+        raise ValueError("objective='ar' needs a model built with causal=True")
+    if resume and out_dir is None:
+        raise ValueError("resume=True needs the out_dir of the run to resume")
+
+
+def finite_loss(loss: float, step: int) -> None:
+    """Stop a run whose loss became NaN or infinite (a FloatingPointError: no bad argument)."""
+    if not math.isfinite(loss):
+        raise FloatingPointError(f"the loss became {loss} at step {step}; "
+                                 "try a smaller lr or a longer warmup")
+
+
+def resumable(ckpt, skipped: list, out_dir) -> None:
+    """Refuse to resume from a run directory whose checkpoints are all damaged."""
+    if ckpt is None and skipped:
+        raise ValueError(f"cannot resume: no intact checkpoint in {out_dir} ({'; '.join(skipped)}); "
+                         "repair or remove the damaged ones, or start over with overwrite=True "
+                         "(--overwrite)")
+
+
+def text_dataset_args(ids, seq_len) -> torch.Tensor:
+    """``TextDataset``'s door: a stream of ids at least one window long. Returns it flat."""
+    ids = as_ids(ids, "ids").reshape(-1)
+    if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 2:
+        raise ValueError(f"seq_len must be an int of at least 2, got {seq_len!r}")
+    if ids.numel() < seq_len:
+        raise ValueError(f"the text has {ids.numel()} tokens, fewer than seq_len={seq_len}; "
+                         "use more text or a shorter seq_len")
+    return ids
+
+
+def sft_pairs(pairs, seq_len) -> tuple[list, int]:
+    """``SFTDataset``'s door: (prompt, answer) pairs of ids, not every answer empty, each fitting
+    ``seq_len`` with one [EOS] (default: the longest). Returns (the pairs as lists, seq_len)."""
+    # ints, checked (a string or 4.9 is no token id)
+    pairs = [(as_ids(p, "prompt").tolist(), as_ids(a, "answer").tolist()) for p, a in pairs]
+    if not pairs:
+        raise ValueError("SFTDataset needs at least one (prompt, answer) pair")
+    if not any(a for _, a in pairs):
+        raise ValueError(f"every answer of the {len(pairs)} pairs is empty: SFT learns only the "
+                         "answers, so the model would learn to answer nothing (is the "
+                         "answer, or 'completion', field filled in?)")
+    longest = max(len(p) + len(a) + 1 for p, a in pairs)  # + 1: at least one [EOS]
+    seq_len = longest if seq_len is None else seq_len
+    if longest > seq_len:
+        raise ValueError(f"the longest pair needs {longest} tokens with its [EOS], more than "
+                         f"seq_len={seq_len}")
+    return pairs, seq_len
+
+
+# ---- chapter 7: the reversal experiment ----------------------------------------------------------
+
+def reversal_task(task, n_facts, paired_fraction, phrasings, limits: dict, what: str = "",
+                  **unchecked) -> None:
+    """``make_task``'s door (and ``ReversalConfig``'s, with ``what="ReversalConfig."``): a known
+    task (``limits``: the most facts of each), a number of facts it can write, and a paired
+    fraction that leaves a test fact."""
+    if task not in limits:
+        raise ValueError(f"{what}task must be one of {tuple(limits)}, got {task!r}")
+    if phrasings is not None and (isinstance(phrasings, bool) or not isinstance(phrasings, int)
+                                  or phrasings < 1):
+        raise ValueError(f"{what}phrasings must be a positive number of templates (or None), got "
+                         f"{phrasings!r}")
+    number(paired_fraction, f"{what}paired_fraction", 0, 1, open_high=True)
+    positive_int(n_facts, f"{what}n_facts")
+    if n_facts > limits[task]:
+        raise ValueError(f"{what}n_facts={n_facts} is more than the {limits[task]} facts of task "
+                         f"{task!r} that distinct made-up words can write")
+    if n_facts - round(paired_fraction * n_facts) < 1:
+        raise ValueError(f"{what}n_facts={n_facts} with paired_fraction={paired_fraction} leaves no "
+                         "test fact")
+
+
+def reversal_config(config, limits: dict) -> None:
+    """``ReversalConfig``'s door: every setting, before any word is drawn."""
+    reversal_task(config.task, config.n_facts, config.paired_fraction, config.phrasings, limits,
+                  "ReversalConfig.")
+    for name in ("steps", "batch_size", "d_model", "n_layers", "n_heads", "stop_patience"):
+        positive_int(getattr(config, name), f"ReversalConfig.{name}")
+    for name in ("seed", "eval_every"):
+        positive_int(getattr(config, name), f"ReversalConfig.{name}", zero_ok=True)
+    number(config.lr, "ReversalConfig.lr", 0, open_low=True)
+    number(config.weight_decay, "ReversalConfig.weight_decay", 0)
+    device_name(config.device, "ReversalConfig.device")
+    if config.stop_forward is not None:
+        number(config.stop_forward, "ReversalConfig.stop_forward (None: no early stop)", 0, 1)
+
+
+def jsonl_questions(records, path) -> None:
+    """The questions of a JSONL test file: each has a prompt for the AR model to continue."""
+    for n, record in enumerate(records, start=1):
+        if not record["prompt"].strip():
+            raise ValueError(f"{path}: question {n} has an empty prompt; the AR model "
+                             "needs at least one token to continue")
+
+
+def encoded_line(prompt, completion, n: int, what: str, is_question: bool) -> None:
+    """Line ``n`` of a JSONL file, encoded: some words, and for a question an answer to check."""
+    if not prompt + completion:
+        raise ValueError(f"{what}: line {n} has no words in its prompt or completion")
+    if not completion and is_question:
+        raise ValueError(f"{what}: question {n} has no words in its completion")
+
+
+def unknown_symbol(kind: str, symbol: str, position: int) -> ValueError:
+    """The error of a character or word that a tokenizer's training text did not have."""
+    return ValueError(f"{kind} {symbol!r} at position {position} was not in the training text; "
+                      "retrain the tokenizer on text that contains it")
+
+
+def split_args(n_tokens: int, cut: int, seq_len: int, val_fraction) -> None:
+    """``TextDataset.split``'s door: both halves hold at least one window."""
+    if cut < seq_len or n_tokens - cut < seq_len:
+        raise ValueError(f"the text ({n_tokens} tokens) is too short to split "
+                         f"{val_fraction:.0%} off with seq_len={seq_len}")

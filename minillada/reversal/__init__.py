@@ -34,7 +34,7 @@ from ..likelihood import answer_log_probs
 from ..model import ModelConfig, Transformer
 from ..sampling import generate, generate_autoregressive, infill
 from ..train import TrainConfig, train
-from .task import (TASKS, TEMPLATES, Fact, Task, build_data, check_task, fill,  # noqa: F401
+from .task import (TASKS, TEMPLATES, Fact, Task, MAX_FACTS, build_data, fill,  # noqa: F401
                    made_up_words, make_task, max_facts, word_space)
 
 
@@ -65,23 +65,13 @@ class ReversalConfig:
     progress: bool = True
 
     def __post_init__(self):
-        """Check every setting on construction: a bad one fails before any word is drawn."""
-        check_task(self.task, self.n_facts, self.paired_fraction, self.phrasings, "ReversalConfig.")
-        for name in ("steps", "batch_size", "d_model", "n_layers", "n_heads", "stop_patience"):
-            checks.positive_int(getattr(self, name), f"ReversalConfig.{name}")
-        for name in ("seed", "eval_every"):
-            checks.positive_int(getattr(self, name), f"ReversalConfig.{name}", zero_ok=True)
-        checks.number(self.lr, "ReversalConfig.lr", 0, open_low=True)
-        checks.number(self.weight_decay, "ReversalConfig.weight_decay", 0)
-        checks.device_name(self.device, "ReversalConfig.device")
-        if self.stop_forward is not None:
-            checks.number(self.stop_forward, "ReversalConfig.stop_forward (None: no early stop)", 0, 1)
+        checks.reversal_config(self, MAX_FACTS)    # every setting, before any word is drawn
 
 
 def _encode_batch(tok, texts) -> torch.Tensor:
     rows = [tok.encode(t, allow_special=True) for t in texts]
-    if len({len(r) for r in rows}) != 1:
-        raise ValueError("the questions of one batch must have the same number of tokens")
+    checks.require(len({len(r) for r in rows}) == 1,
+                   "the questions of one batch must have the same number of tokens")
     return torch.tensor(rows)
 
 

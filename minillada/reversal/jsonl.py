@@ -36,6 +36,7 @@ from pathlib import Path
 import torch
 
 from ..data import SFTDataset, read_jsonl
+from ..infra import checks
 from . import ReversalConfig, complete_prompts, train_model
 from ..tokenizer import WordTokenizer
 
@@ -53,10 +54,8 @@ class JsonlTask:
     @classmethod
     def from_files(cls, train_path, test_path) -> "JsonlTask":
         test = read_jsonl(test_path)
-        for n, record in enumerate(test, start=1):
-            if not record["prompt"].strip():
-                raise ValueError(f"{test_path}: question {n} has an empty prompt; the AR model "
-                                 "needs at least one token to continue")
+        checks.jsonl_questions(test, test_path)
+        for record in test:
             record.setdefault("group", "test")
         return cls(read_jsonl(train_path), test, str(train_path), str(test_path))
 
@@ -79,10 +78,7 @@ def build_data(task: JsonlTask):
         out = []
         for n, r in enumerate(records, start=1):
             p, c = tok.encode(r["prompt"]), tok.encode(r["completion"])
-            if not p + c:
-                raise ValueError(f"{what}: line {n} has no words in its prompt or completion")
-            if not c and what == task.test_file:
-                raise ValueError(f"{what}: question {n} has no words in its completion")
+            checks.encoded_line(p, c, n, what, is_question=what == task.test_file)
             out.append({"prompt": p, "completion": c, "group": r.get("group")})
         return out
 

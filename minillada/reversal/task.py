@@ -116,10 +116,9 @@ def made_up_words(n: int, rnd: random.Random, syllables=(2, 3), taken=None) -> l
     ['zapoadraul', 'togriri', 'krirefaim']
     """
     taken = set() if taken is None else taken
-    room = word_space(syllables) - len(taken)
-    if n > room:
-        raise ValueError(f"made_up_words can make at most {max(room, 0)} more distinct words of "
-                         f"{tuple(syllables)} syllables, asked for {n}")
+    room = word_space(syllables) - len(taken)      # else drawing until n new words would never end
+    checks.require(n <= room, f"made_up_words can make at most {max(room, 0)} more distinct "
+                   f"words of {tuple(syllables)} syllables, asked for {n}")
     words = []
     while len(words) < n:
         k = rnd.choice(syllables)
@@ -145,29 +144,14 @@ def max_facts(task: str) -> int:
     return (word_space((2,)) - len(_template_words())) // (4 if task == "people" else 6)
 
 
-def check_task(task: str, n_facts: int, paired_fraction: float, phrasings, what: str = "") -> None:
-    """The arguments of :func:`make_task` (``what`` prefixes the names, e.g. "ReversalConfig.")."""
-    if task not in TASKS:
-        raise ValueError(f"{what}task must be one of {TASKS}, got {task!r}")
-    if phrasings is not None and (isinstance(phrasings, bool) or not isinstance(phrasings, int)
-                                  or phrasings < 1):
-        raise ValueError(f"{what}phrasings must be a positive number of templates (or None), got "
-                         f"{phrasings!r}")
-    checks.number(paired_fraction, f"{what}paired_fraction", 0, 1, open_high=True)
-    checks.positive_int(n_facts, f"{what}n_facts")
-    if n_facts > max_facts(task):
-        raise ValueError(f"{what}n_facts={n_facts} is more than the {max_facts(task)} facts of task "
-                         f"{task!r} that distinct made-up words can write")
-    if n_facts - round(paired_fraction * n_facts) < 1:
-        raise ValueError(f"{what}n_facts={n_facts} with paired_fraction={paired_fraction} leaves no "
-                         "test fact")
+MAX_FACTS = {name: max_facts(name) for name in TASKS}
 
 
 def make_task(task: str = "people", n_facts: int = 250, paired_fraction: float = 0.8,
               seed: int = 0, phrasings: int | None = None) -> Task:
     """Facts generated from ``seed``; every made-up word belongs to exactly one fact.
     ``phrasings``: write each fact in only the first n templates of each direction (None: all)."""
-    check_task(task, n_facts, paired_fraction, phrasings)
+    checks.reversal_task(limits=MAX_FACTS, **locals())        # every argument, checked once
     n_test = n_facts - round(paired_fraction * n_facts)
     rnd = random.Random(seed)
     taken: set = _template_words()
@@ -194,7 +178,7 @@ def build_data(task: Task, seq_len: int | None = None):
     tok = WordTokenizer.train(" ".join(sentences + template_words))
     rows = [tok.encode(s) for s in sentences]
     longest = max(map(len, rows)) + 1
-    if seq_len is not None and seq_len < longest:
-        raise ValueError(f"seq_len={seq_len} is shorter than the longest sentence plus one ({longest})")
+    checks.require(seq_len is None or seq_len >= longest,
+                   f"seq_len={seq_len} is shorter than the longest sentence plus one ({longest})")
     seq_len = seq_len or longest
     return tok, SFTDataset([([], r) for r in rows], tok.eos_id, seq_len), seq_len
