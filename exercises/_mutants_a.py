@@ -209,17 +209,32 @@ MUTANTS = [
      "t = rng.rand(B, T, device=x0.device, generator=generator)",
      "draws t per token instead of per row"),
     # errors to raise (issue 26): each check omitted in turn
-    ("3.1", "minillada.masking", "forward_process", '    checks.token_ids(x0, "x0")\n', "",
+    # (the learner writes the checks of checks.forward_process_args inline, one of them wrong)
+    ("3.1", "minillada.masking", "forward_process",
+     "t = checks.forward_process_args(x0, mask_id, t, eps)",
+     'checks.token_id(mask_id, "mask_id")\n'
+     '    checks.number(eps, "eps", 0, 1, open_high=True)\n'
+     "    t = None if t is None else checks.noise_level(t, x0.shape[0])",
      "does not check x0: a float tensor is masked like ids"),
     ("3.1", "minillada.masking", "forward_process",
-     '    checks.number(eps, "eps", 0, 1, open_high=True)\n', "",
+     "t = checks.forward_process_args(x0, mask_id, t, eps)",
+     'checks.token_ids(x0, "x0")\n'
+     '    checks.token_id(mask_id, "mask_id")\n'
+     "    t = None if t is None else checks.noise_level(t, x0.shape[0])",
      "does not check eps"),
     ("3.1", "minillada.masking", "forward_process",
-     'checks.number(eps, "eps", 0, 1, open_high=True)', 'checks.number(eps, "eps", 0, 1)',
+     "t = checks.forward_process_args(x0, mask_id, t, eps)",
+     'checks.token_ids(x0, "x0")\n'
+     '    checks.token_id(mask_id, "mask_id")\n'
+     '    checks.number(eps, "eps", 0, 1)\n'
+     "    t = None if t is None else checks.noise_level(t, x0.shape[0])",
      "accepts eps = 1 (the floor would mask every token)"),
     ("3.1", "minillada.masking", "forward_process",
-     "rng.to_device(checks.noise_level(t, B), x0.device)",
-     "rng.to_device(torch.as_tensor(t, dtype=torch.float32).reshape(-1).expand(B), x0.device)",
+     "t = checks.forward_process_args(x0, mask_id, t, eps)",
+     'checks.token_ids(x0, "x0")\n'
+     '    checks.token_id(mask_id, "mask_id")\n'
+     '    checks.number(eps, "eps", 0, 1, open_high=True)\n'
+     "    t = None if t is None else torch.as_tensor(t, dtype=torch.float32).reshape(-1).expand(x0.shape[0])",
      "trusts a given t: no check of its range or of its number of values"),
     # ---- 3.2 prompt_mask -----------------------------------------------------------------------
     ("3.2", "minillada.masking", "prompt_mask", "[None, :] < lengths[:, None]",
@@ -232,24 +247,42 @@ MUTANTS = [
      "torch.arange(T, device=device)[None, :] < lengths[:, None]",
      "torch.arange(T, device=device)[:, None] < lengths[None, :]",
      "broadcasts the wrong way: a (T, B) mask"),
-    ("3.2", "minillada.masking", "prompt_mask",
-     "raise ValueError(f\"prompt_lengths has {lengths.numel()} entries for a batch of {B} rows\")",
-     "pass",
+    # (the learner writes the checks of checks.prompt_lengths inline, one of them wrong)
+    ("3.2", "minillada.masking", "prompt_mask", "lengths = checks.prompt_lengths(prompt_lengths, B, T)",
+     'lengths = checks.as_ids(prompt_lengths, "prompt_lengths", "lengths").reshape(-1)\n'
+     "    if bool(((lengths < 0) | (lengths > T)).any()):\n"
+     '        raise ValueError(f"prompt_lengths must lie in 0..{T}, got {lengths.tolist()}")',
      "drops the check that there is one length per row"),
-    ("3.2", "minillada.masking", "prompt_mask", "(lengths > T)", "(lengths >= T)",
+    ("3.2", "minillada.masking", "prompt_mask", "lengths = checks.prompt_lengths(prompt_lengths, B, T)",
+     'lengths = checks.as_ids(prompt_lengths, "prompt_lengths", "lengths").reshape(-1)\n'
+     "    if lengths.numel() != B:\n"
+     '        raise ValueError(f"prompt_lengths has {lengths.numel()} entries for a batch of {B} rows")\n'
+     "    if bool(((lengths < 0) | (lengths >= T)).any()):\n"
+     '        raise ValueError(f"prompt_lengths must lie in 0..{T - 1}, got {lengths.tolist()}")',
      "off by one: rejects a prompt that fills the whole row"),
-    ("3.2", "minillada.masking", "prompt_mask", "((lengths < 0) | (lengths > T))",
-     "((lengths < 0))",
+    ("3.2", "minillada.masking", "prompt_mask", "lengths = checks.prompt_lengths(prompt_lengths, B, T)",
+     'lengths = checks.as_ids(prompt_lengths, "prompt_lengths", "lengths").reshape(-1)\n'
+     "    if lengths.numel() != B:\n"
+     '        raise ValueError(f"prompt_lengths has {lengths.numel()} entries for a batch of {B} rows")\n'
+     "    if bool((lengths < 0).any()):\n"
+     '        raise ValueError(f"prompt_lengths must be >= 0, got {lengths.tolist()}")',
      "drops the check that lengths are at most T"),
-    ("3.2", "minillada.masking", "prompt_mask", "((lengths < 0) | (lengths > T))",
-     "((lengths > T))",
+    ("3.2", "minillada.masking", "prompt_mask", "lengths = checks.prompt_lengths(prompt_lengths, B, T)",
+     'lengths = checks.as_ids(prompt_lengths, "prompt_lengths", "lengths").reshape(-1)\n'
+     "    if lengths.numel() != B:\n"
+     '        raise ValueError(f"prompt_lengths has {lengths.numel()} entries for a batch of {B} rows")\n'
+     "    if bool((lengths > T).any()):\n"
+     '        raise ValueError(f"prompt_lengths must be at most {T}, got {lengths.tolist()}")',
      "drops the check for negative lengths"),
     ("3.2", "minillada.masking", "prompt_mask", "torch.arange(T, device=device)[None, :]",
      "torch.arange(1, T + 1, device=device)[None, :]",
      "positions counted from 1"),
-    ("3.2", "minillada.masking", "prompt_mask",
-     'checks.as_ids(prompt_lengths, "prompt_lengths", "lengths").reshape(-1)',
-     'checks.as_ids(prompt_lengths, "prompt_lengths", "lengths")',
+    ("3.2", "minillada.masking", "prompt_mask", "lengths = checks.prompt_lengths(prompt_lengths, B, T)",
+     'lengths = checks.as_ids(prompt_lengths, "prompt_lengths", "lengths")\n'
+     "    if lengths.numel() != B:\n"
+     '        raise ValueError(f"prompt_lengths has {lengths.numel()} entries for a batch of {B} rows")\n'
+     "    if bool(((lengths < 0) | (lengths > T)).any()):\n"
+     '        raise ValueError(f"prompt_lengths must lie in 0..{T}, got {lengths.tolist()}")',
      "does not flatten the lengths: a bare int for B = 1 fails"),
     # ---- 3.3 diffusion_loss --------------------------------------------------------------------
     ("3.3", "minillada.losses", "diffusion_loss_from_logits", "* masked / p_mask", "* masked",
@@ -269,35 +302,36 @@ MUTANTS = [
      "return weighted.sum() / (B * T)", "return weighted.sum()",
      "forgets to normalise (a sum, not a mean)"),
     ("3.3", "minillada.losses", "diffusion_loss_from_logits",
-     "(weighted.sum(dim=1) / rng.to_device(answer_len, x0.device)).sum() / B",
+     "(weighted.sum(dim=1) / answer_len).sum() / B",
      "(weighted.sum(dim=1) / T).sum() / B",
      "SFT: divides each row by T instead of its answer length"),
     ("3.3", "minillada.losses", "diffusion_loss_from_logits",
-     "(weighted.sum(dim=1) / rng.to_device(answer_len, x0.device)).sum() / B",
-     "weighted.sum() / rng.to_device(answer_len, x0.device).sum()",
+     "(weighted.sum(dim=1) / answer_len).sum() / B",
+     "weighted.sum() / answer_len.sum()",
      "SFT: divides by the total answer length of the batch, not row by row"),
     ("3.3", "minillada.losses", "diffusion_loss_from_logits",
-     "rng.to_device(answer_len, x0.device)).sum() / B", "rng.to_device(answer_len, x0.device)).sum()",
+     "(weighted.sum(dim=1) / answer_len).sum() / B", "(weighted.sum(dim=1) / answer_len).sum()",
      "SFT: forgets to divide by B"),
     ("3.3", "minillada.losses", "diffusion_loss_from_logits",
-     "answer_len = T - _checked_prompt_lengths(prompt_lengths, B, T)",
+     "answer_len = T - rng.to_device(torch.as_tensor(prompt_lengths), x0.device)",
      "answer_len = masked.sum(dim=1)",
      "SFT: normalises each row by its number of masks instead of its answer length"),
     ("3.3", "minillada.losses", "diffusion_loss_from_logits",
-     "answer_len = T - _checked_prompt_lengths(prompt_lengths, B, T)",
-     "answer_len = T - 1 - _checked_prompt_lengths(prompt_lengths, B, T)",
+     "answer_len = T - rng.to_device(torch.as_tensor(prompt_lengths), x0.device)",
+     "answer_len = T - 1 - rng.to_device(torch.as_tensor(prompt_lengths), x0.device)",
      "SFT: off by one in the answer length"),
     ("3.3", "minillada.losses", "diffusion_loss_from_logits",
-     "    if prompt_lengths is None:\n        return weighted.sum() / (B * T)\n", "",
+     "    if prompt_lengths is None:                       # Eq. 3: the sum over all B * T positions\n"
+     "        return weighted.sum() / (B * T)\n", "",
      "always takes the SFT branch (crashes without prompt_lengths)"),
     ("3.3", "minillada.losses", "diffusion_loss", "else model(xt)", "else model(x0)",
      "runs the model on the clean x0 instead of the masked xt"),
     ("3.3", "minillada.losses", "diffusion_loss",
-     "diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths)",
-     "diffusion_loss_from_logits(logits, xt, masked, p_mask, prompt_lengths)",
+     "diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths=prompt_lengths)",
+     "diffusion_loss_from_logits(logits, xt, masked, p_mask, prompt_lengths=prompt_lengths)",
      "uses the masked xt as the targets instead of x0"),
     ("3.3", "minillada.losses", "diffusion_loss",
-     "diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths)",
+     "diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths=prompt_lengths)",
      "diffusion_loss_from_logits(logits, x0, masked, p_mask)",
      "SFT: normalises by B * T instead of each row's answer length"),
     ("3.3", "minillada.losses", "diffusion_loss", "eps=eps, prompt_lengths=prompt_lengths,",
@@ -307,18 +341,39 @@ MUTANTS = [
      "does not pass the generator to forward_process (global RNG)"),
     ("3.3", "minillada.losses", "diffusion_loss", "eps=eps, prompt_lengths", "prompt_lengths",
      "does not pass eps to forward_process"),
-    ("3.3", "minillada.losses", "diffusion_loss", "resolve_mask_id(model, mask_id)",
-     "resolve_mask_id(model)",
+    ("3.3", "minillada.losses", "diffusion_loss",
+     "mask_id = checks.diffusion_loss_args(model, x0, prompt_lengths, mask_id)",
+     "mask_id = checks.mask_id_of(model)\n"
+     '    checks.token_ids(x0, "x0")\n'
+     '    checks.no_mask(x0, mask_id, "x0", "x0 is the clean data; the forward process adds the masks")\n'
+     "    if prompt_lengths is not None:\n"
+     '        lengths = checks.as_ids(prompt_lengths, "prompt_lengths", "lengths").reshape(-1)\n'
+     "        if bool((lengths >= x0.shape[1]).any()):\n"
+     '            raise ValueError("every row needs at least one answer token after its prompt")',
      "ignores the mask_id argument"),
     ("3.3", "minillada.losses", "diffusion_loss",
      "model(xt, attention_mask=attention_mask) if attention_mask is not None else model(xt)",
      "model(xt)",
      "ignores the attention_mask argument"),
-    ("3.3", "minillada.losses", "diffusion_loss", "resolve_mask_id(model, mask_id)",
-     "(mask_id if mask_id is not None else model.config.mask_id)",
+    ("3.3", "minillada.losses", "diffusion_loss",
+     "mask_id = checks.diffusion_loss_args(model, x0, prompt_lengths, mask_id)",
+     "mask_id = mask_id if mask_id is not None else model.config.mask_id\n"
+     '    checks.token_ids(x0, "x0")\n'
+     '    checks.no_mask(x0, mask_id, "x0", "x0 is the clean data; the forward process adds the masks")\n'
+     "    if prompt_lengths is not None:\n"
+     '        lengths = checks.as_ids(prompt_lengths, "prompt_lengths", "lengths").reshape(-1)\n'
+     "        if bool((lengths >= x0.shape[1]).any()):\n"
+     '            raise ValueError("every row needs at least one answer token after its prompt")',
      "reads model.config.mask_id itself: an AttributeError, not a ValueError, without a config"),
-    ("3.3", "minillada.losses", "_checked_prompt_lengths", "if bool((lengths >= T).any()):",
-     "if bool((lengths > T).any()):",
+    ("3.3", "minillada.losses", "diffusion_loss",
+     "mask_id = checks.diffusion_loss_args(model, x0, prompt_lengths, mask_id)",
+     "mask_id = checks.mask_id_of(model, mask_id)\n"
+     '    checks.token_ids(x0, "x0")\n'
+     '    checks.no_mask(x0, mask_id, "x0", "x0 is the clean data; the forward process adds the masks")\n'
+     "    if prompt_lengths is not None:\n"
+     '        lengths = checks.as_ids(prompt_lengths, "prompt_lengths", "lengths").reshape(-1)\n'
+     "        if bool((lengths > x0.shape[1]).any()):\n"
+     '            raise ValueError("every row needs at least one answer token after its prompt")',
      "SFT: lets a prompt fill its whole row (no answer token: the row divides by 0)"),
     # ---- added with issue 30: the six kinds of mistake that no check saw ----------------------
     # 1. a result of another type than the contract names (the judges converted it before comparing)
@@ -370,9 +425,9 @@ MUTANTS = [
      "xt = x0\n    xt[masked] = mask_id",
      "writes [MASK] into x0 itself (no clone): the caller's clean tokens are overwritten"),
     ("3.3", "minillada.losses", "diffusion_loss_from_logits",
-     "weighted = _token_ce(logits, x0) * masked / p_mask",
+     "weighted = token_ce(logits, x0) * masked / p_mask",
      "x0[~masked] = -100                                 # ignore_index: not a target\n"
-     "    weighted = _token_ce(logits, x0) * masked / p_mask",
+     "    weighted = token_ce(logits, x0) * masked / p_mask",
      "marks the unmasked targets with ignore_index -100 in x0 itself: the caller's x0 is "
      "overwritten"),
     # 3. low precision where the guide says float32
@@ -386,29 +441,39 @@ MUTANTS = [
      "cos, sin = cos.type_as(x), sin.type_as(x)\n    x1, x2 = x.chunk(2, dim=-1)",
      "casts the cos and sin tables to x's dtype and rotates in bf16, not in float32"),
     ("3.1", "minillada.masking", "forward_process",
-     "t = rng.to_device(checks.noise_level(t, B), x0.device)",
-     "checks.noise_level(t, B)\n"
-     "        t = rng.to_device(torch.as_tensor(t).reshape(-1).expand(B), x0.device)",
+     "t = checks.forward_process_args(x0, mask_id, t, eps)",
+     'checks.token_ids(x0, "x0")\n'
+     '    checks.token_id(mask_id, "mask_id")\n'
+     '    checks.number(eps, "eps", 0, 1, open_high=True)\n'
+     "    if t is not None:\n"
+     "        checks.noise_level(t, x0.shape[0])                 # checked, but not kept\n"
+     "        t = torch.as_tensor(t).reshape(-1).expand(x0.shape[0])",
      "checks a given t but then uses it as given: a float64 t gives a float64 p_mask, not float32"),
     # 4. random draws in another order than the guide fixes
     ("3.1", "minillada.masking", "forward_process",
      "    if t is None:     # drawn here, so in [0, 1) by construction: no check (a check would sync a GPU)\n"
      "        t = rng.rand(B, device=x0.device, generator=generator)                  # (B,)\n"
      "    else:\n"
-     "        t = rng.to_device(checks.noise_level(t, B), x0.device)                  # (B,)\n"
+     "        t = rng.to_device(t, x0.device)                                         # (B,)\n"
      "    p_mask = ((1 - eps) * t + eps)[:, None].expand(B, T)                      # (B, T)\n"
+     "    # each token is masked on its own with probability p_mask (Eq. 7: the factors are independent)\n"
      "    masked = rng.rand(B, T, device=x0.device, generator=generator) < p_mask",
      "    u = rng.rand(B, T, device=x0.device, generator=generator)        # the uniforms first\n"
      "    if t is None:\n"
      "        t = rng.rand(B, device=x0.device, generator=generator)\n"
      "    else:\n"
-     "        t = rng.to_device(checks.noise_level(t, B), x0.device)\n"
+     "        t = rng.to_device(t, x0.device)\n"
      "    p_mask = ((1 - eps) * t + eps)[:, None].expand(B, T)\n"
      "    masked = u < p_mask",
      "draws the (B, T) uniforms before t: the right distribution, but not the library's masks "
      "for a seed"),
     # 6. an error to raise that no probe provoked
-    ("3.1", "minillada.masking", "forward_process", '    checks.token_ids(x0, "x0")\n',
-     '    if x0.is_floating_point():\n        raise ValueError("x0 must hold token ids, not floats")\n',
+    ("3.1", "minillada.masking", "forward_process",
+     "t = checks.forward_process_args(x0, mask_id, t, eps)",
+     "if x0.is_floating_point():\n"
+     '        raise ValueError("x0 must hold token ids, not floats")\n'
+     '    checks.token_id(mask_id, "mask_id")\n'
+     '    checks.number(eps, "eps", 0, 1, open_high=True)\n'
+     "    t = None if t is None else checks.noise_level(t, x0.shape[0])",
      "refuses float tensors only: int32 ids or a list of lists get through"),
 ]

@@ -27,17 +27,73 @@ MUTANTS = [
     ("4.1", "minillada.likelihood", "mask_exactly", "torch.where(masked, mask_id, x0)",
      "torch.where(masked, x0, mask_id)",
      "swaps the branches of torch.where: writes [MASK] at the kept positions"),
-    ("4.1", "minillada.likelihood", "mask_exactly", "room = T - prompt.sum(dim=1)", "room = T",
+    # (the learner writes the checks of checks.mask_exactly_args inline, one of them wrong)
+    ("4.1", "minillada.likelihood", "mask_exactly",
+     "prompt, num = checks.mask_exactly_args(x0, num_masked, mask_id, prompt_lengths)",
+     'checks.token_ids(x0, "x0")\n'
+     '    checks.token_id(mask_id, "mask_id")\n'
+     "    B, T = x0.shape\n"
+     "    if prompt_lengths is None:\n"
+     "        prompt = torch.zeros(B, T, dtype=torch.bool, device=x0.device)\n"
+     "    else:\n"
+     "        lengths = checks.prompt_lengths(prompt_lengths, B, T).to(x0.device)\n"
+     "        prompt = torch.arange(T, device=x0.device)[None, :] < lengths[:, None]\n"
+     '    num = checks.counts(num_masked, B, "num_masked").to(x0.device)\n'
+     "    room = torch.full((B,), T, device=x0.device)\n"
+     "    if bool(((num < 0) | (num > room)).any()):\n"
+     '        raise ValueError(f"cannot mask {num.tolist()} positions in rows with {room.tolist()} "\n'
+     '                         "positions after the prompt")',
      "checks the count against the whole row instead of the positions after the prompt"),
     ("4.1", "minillada.likelihood", "mask_exactly",
      "scores = rng.rand(B, T, device=x0.device, generator=generator)",
      "scores = rng.rand(B, T, device=x0.device)",
      "ignores the generator (draws from the global RNG): masks not reproducible"),
-    ("4.1", "minillada.likelihood", "mask_exactly", "(num > room)", "(num >= room)",
+    ("4.1", "minillada.likelihood", "mask_exactly",
+     "prompt, num = checks.mask_exactly_args(x0, num_masked, mask_id, prompt_lengths)",
+     'checks.token_ids(x0, "x0")\n'
+     '    checks.token_id(mask_id, "mask_id")\n'
+     "    B, T = x0.shape\n"
+     "    if prompt_lengths is None:\n"
+     "        prompt = torch.zeros(B, T, dtype=torch.bool, device=x0.device)\n"
+     "    else:\n"
+     "        lengths = checks.prompt_lengths(prompt_lengths, B, T).to(x0.device)\n"
+     "        prompt = torch.arange(T, device=x0.device)[None, :] < lengths[:, None]\n"
+     '    num = checks.counts(num_masked, B, "num_masked").to(x0.device)\n'
+     "    room = T - prompt.sum(dim=1)\n"
+     "    if bool(((num < 0) | (num >= room)).any()):\n"
+     '        raise ValueError(f"cannot mask {num.tolist()} positions in rows with {room.tolist()} "\n'
+     '                         "positions after the prompt")',
      "< vs <=: refuses to mask every position after the prompt"),
-    ("4.1", "minillada.likelihood", "mask_exactly", '    checks.token_ids(x0, "x0")\n', "",
+    ("4.1", "minillada.likelihood", "mask_exactly",
+     "prompt, num = checks.mask_exactly_args(x0, num_masked, mask_id, prompt_lengths)",
+     'checks.token_id(mask_id, "mask_id")\n'
+     "    B, T = x0.shape\n"
+     "    if prompt_lengths is None:\n"
+     "        prompt = torch.zeros(B, T, dtype=torch.bool, device=x0.device)\n"
+     "    else:\n"
+     "        lengths = checks.prompt_lengths(prompt_lengths, B, T).to(x0.device)\n"
+     "        prompt = torch.arange(T, device=x0.device)[None, :] < lengths[:, None]\n"
+     '    num = checks.counts(num_masked, B, "num_masked").to(x0.device)\n'
+     "    room = T - prompt.sum(dim=1)\n"
+     "    if bool(((num < 0) | (num > room)).any()):\n"
+     '        raise ValueError(f"cannot mask {num.tolist()} positions in rows with {room.tolist()} "\n'
+     '                         "positions after the prompt")',
      "does not check x0: a float tensor is masked like ids"),
-    ("4.1", "minillada.likelihood", "mask_exactly", "((num < 0) | (num > room))", "(num > room)",
+    ("4.1", "minillada.likelihood", "mask_exactly",
+     "prompt, num = checks.mask_exactly_args(x0, num_masked, mask_id, prompt_lengths)",
+     'checks.token_ids(x0, "x0")\n'
+     '    checks.token_id(mask_id, "mask_id")\n'
+     "    B, T = x0.shape\n"
+     "    if prompt_lengths is None:\n"
+     "        prompt = torch.zeros(B, T, dtype=torch.bool, device=x0.device)\n"
+     "    else:\n"
+     "        lengths = checks.prompt_lengths(prompt_lengths, B, T).to(x0.device)\n"
+     "        prompt = torch.arange(T, device=x0.device)[None, :] < lengths[:, None]\n"
+     '    num = checks.counts(num_masked, B, "num_masked").to(x0.device)\n'
+     "    room = T - prompt.sum(dim=1)\n"
+     "    if bool((num > room).any()):\n"
+     '        raise ValueError(f"cannot mask {num.tolist()} positions in rows with {room.tolist()} "\n'
+     '                         "positions after the prompt")',
      "forgets that a count can be negative (rank < -1 masks nothing)"),
     # ---- 4.2 stratified_mask_counts --------------------------------------------------------------
     ("4.2", "minillada.likelihood", "stratified_mask_counts", "rng.randint(1, L + 1, ()",
@@ -80,17 +136,18 @@ MUTANTS = [
      "xt, masked = mask_exactly(x0, l, mask_id, prompt_lengths=[P] * batch_size,",
      "xt, masked = mask_exactly(x0, l, mask_id,",
      "masks positions in the prompt too (ignores the prompt length)"),
-    ("4.3", "minillada.likelihood", "_batch_loss", "return (_token_ce(logits, x0) * masked * weight).sum()",
-     "return (_token_ce(logits, xt) * masked * weight).sum()",
+    ("4.3", "minillada.likelihood", "_batch_loss", "return (token_ce(logits, x0) * masked * weight).sum()",
+     "return (token_ce(logits, xt) * masked * weight).sum()",
      "scores the noised tokens xt (mostly [MASK]) instead of the clean x0"),
-    ("4.3", "minillada.likelihood", "_batch_loss", "(_token_ce(logits, x0) * masked * weight).sum()",
-     "(_token_ce(logits, x0) * weight).sum()",
+    ("4.3", "minillada.likelihood", "_batch_loss", "(token_ce(logits, x0) * masked * weight).sum()",
+     "(token_ce(logits, x0) * weight).sum()",
      "sums the CE of every position, not only the masked ones"),
-    ("4.3", "minillada.likelihood", "_batch_loss", "(_token_ce(logits, x0) * masked * weight).sum()",
-     "(_token_ce(logits, x0) * masked * weight).mean()",
+    ("4.3", "minillada.likelihood", "_batch_loss", "(token_ce(logits, x0) * masked * weight).sum()",
+     "(token_ce(logits, x0) * masked * weight).mean()",
      "means over all b * T positions instead of summing per row"),
     ("4.3", "minillada.likelihood", "_batch_loss",
-     "logits = guided_logits(model, xt, prompt_index, cfg_scale, mask_id)", "logits = model(xt)",
+     "logits = guided_logits(model, xt, prompt_index, cfg_scale=cfg_scale, mask_id=mask_id)",
+     "logits = model(xt)",
      "calls the model directly: cfg_scale is ignored"),
     ("4.3", "minillada.likelihood", "_batch_loss",
      "prompt_index = torch.arange(P + L, device=seq.device) < P",
@@ -115,23 +172,58 @@ MUTANTS = [
     ("4.3", "minillada.likelihood", "log_likelihood", "return -total / mc_num",
      "return -total / (mc_num * L)",
      "averages per answer token instead of per sample"),
+    # (the learner writes the checks of checks.log_likelihood_args inline, one of them wrong)
     ("4.3", "minillada.likelihood", "log_likelihood",
-     "if batch_size <= 0 or mc_num <= 0 or mc_num % batch_size:",
-     "if batch_size <= 0 or mc_num <= 0:",
+     "mask_id, seq, P, L = checks.log_likelihood_args(**locals())",
+     "if estimator not in (\"l\", \"t\"):\n"
+     '        raise ValueError(f"estimator must be \'l\' (LLaDA Eq. 14) or \'t\' (Eq. 12), "\n'
+     '                         f"got {estimator!r}")\n'
+     '    checks.positive_int(mc_num, "mc_num")\n'
+     '    checks.positive_int(batch_size, "batch_size")\n'
+     '    checks.number(cfg_scale, "cfg_scale (0 is no guidance)", 0)\n'
+     '    checks.number(eps, "eps", 0, 1, open_high=True)\n'
+     "    mask_id = checks.mask_id_of(model, mask_id)\n"
+     "    seq, P, L = checks.prompt_and_answer(model, prompt, answer, mask_id)",
      "drops the ValueError when mc_num is not a multiple of batch_size"),
     ("4.3", "minillada.likelihood", "log_likelihood", "for _ in range(mc_num // batch_size))",
      "for _ in range(mc_num))",
      "runs mc_num batches (mc_num * batch_size samples) but divides by mc_num"),
-    ("4.3", "minillada.likelihood", "log_likelihood", 'if estimator not in ("l", "t"):',
-     "if False:",
+    ("4.3", "minillada.likelihood", "log_likelihood",
+     "mask_id, seq, P, L = checks.log_likelihood_args(**locals())",
+     'checks.positive_int(mc_num, "mc_num")\n'
+     '    checks.positive_int(batch_size, "batch_size")\n'
+     '    checks.number(cfg_scale, "cfg_scale (0 is no guidance)", 0)\n'
+     '    checks.number(eps, "eps", 0, 1, open_high=True)\n'
+     "    if mc_num % batch_size:\n"
+     '        raise ValueError(f"mc_num={mc_num} must be a positive multiple of batch_size={batch_size}")\n'
+     "    mask_id = checks.mask_id_of(model, mask_id)\n"
+     "    seq, P, L = checks.prompt_and_answer(model, prompt, answer, mask_id)",
      "does not check the estimator's name: anything but 'l' runs estimator 't'"),
     ("4.3", "minillada.likelihood", "log_likelihood",
-     "checks.likelihood_args(mc_num, batch_size, cfg_scale, eps)\n"
-     "    if batch_size <= 0 or mc_num <= 0 or mc_num % batch_size:",
-     "if mc_num % batch_size:",
+     "mask_id, seq, P, L = checks.log_likelihood_args(**locals())",
+     "if estimator not in (\"l\", \"t\"):\n"
+     '        raise ValueError(f"estimator must be \'l\' (LLaDA Eq. 14) or \'t\' (Eq. 12), "\n'
+     '                         f"got {estimator!r}")\n'
+     '    checks.number(cfg_scale, "cfg_scale (0 is no guidance)", 0)\n'
+     '    checks.number(eps, "eps", 0, 1, open_high=True)\n'
+     "    if mc_num % batch_size:\n"
+     '        raise ValueError(f"mc_num={mc_num} must be a positive multiple of batch_size={batch_size}")\n'
+     "    mask_id = checks.mask_id_of(model, mask_id)\n"
+     "    seq, P, L = checks.prompt_and_answer(model, prompt, answer, mask_id)",
      "checks only that mc_num is a multiple of batch_size: a negative one returns 0.0"),
-    ("4.3", "minillada.likelihood", "log_likelihood", "mask_id = resolve_mask_id(model, mask_id)",
-     "mask_id = model.config.mask_id if mask_id is None else mask_id",
+    ("4.3", "minillada.likelihood", "log_likelihood",
+     "mask_id, seq, P, L = checks.log_likelihood_args(**locals())",
+     "if estimator not in (\"l\", \"t\"):\n"
+     '        raise ValueError(f"estimator must be \'l\' (LLaDA Eq. 14) or \'t\' (Eq. 12), "\n'
+     '                         f"got {estimator!r}")\n'
+     '    checks.positive_int(mc_num, "mc_num")\n'
+     '    checks.positive_int(batch_size, "batch_size")\n'
+     '    checks.number(cfg_scale, "cfg_scale (0 is no guidance)", 0)\n'
+     '    checks.number(eps, "eps", 0, 1, open_high=True)\n'
+     "    if mc_num % batch_size:\n"
+     '        raise ValueError(f"mc_num={mc_num} must be a positive multiple of batch_size={batch_size}")\n'
+     "    mask_id = model.config.mask_id if mask_id is None else mask_id\n"
+     "    seq, P, L = checks.prompt_and_answer(model, prompt, answer, mask_id)",
      "reads model.config.mask_id itself: an AttributeError, not a ValueError, without a config"),
     # ---- 4.4 exact_elbo --------------------------------------------------------------------------
     ("4.4", "minillada.likelihood", "exact_elbo", "per_pattern[sizes == l].mean() / l",
@@ -147,14 +239,27 @@ MUTANTS = [
     ("4.4", "minillada.likelihood", "exact_elbo", "for l in range(1, L + 1))",
      "for l in range(1, L))",
      "off by one: leaves out l = L (everything masked)"),
-    ("4.4", "minillada.likelihood", "exact_elbo", "if L > MAX_EXACT_ANSWER:",
-     "if L >= MAX_EXACT_ANSWER:",
+    # (the learner writes the checks of checks.exact_elbo_args inline, one of them wrong)
+    ("4.4", "minillada.likelihood", "exact_elbo",
+     "mask_id, seq, P, L = checks.exact_elbo_args(**locals())",
+     'checks.positive_int(batch_size, "batch_size")\n'
+     "    mask_id = checks.mask_id_of(model, mask_id)\n"
+     "    seq, P, L = checks.prompt_and_answer(model, prompt, answer, mask_id)\n"
+     "    if L >= MAX_EXACT_ANSWER:\n"
+     '        raise ValueError(f"exact_elbo enumerates all 2^L - 1 mask patterns; L={L} is more than "\n'
+     '                         f"{MAX_EXACT_ANSWER}: use log_likelihood")',
      "< vs <=: refuses L = 12, which is allowed"),
-    ("4.4", "minillada.likelihood", "exact_elbo", "if L > MAX_EXACT_ANSWER:",
-     "if P > MAX_EXACT_ANSWER:",
+    ("4.4", "minillada.likelihood", "exact_elbo",
+     "mask_id, seq, P, L = checks.exact_elbo_args(**locals())",
+     'checks.positive_int(batch_size, "batch_size")\n'
+     "    mask_id = checks.mask_id_of(model, mask_id)\n"
+     "    seq, P, L = checks.prompt_and_answer(model, prompt, answer, mask_id)\n"
+     "    if P > MAX_EXACT_ANSWER:\n"
+     '        raise ValueError(f"exact_elbo enumerates all 2^L - 1 mask patterns; L={L} is more than "\n'
+     '                         f"{MAX_EXACT_ANSWER}: use log_likelihood")',
      "checks the prompt length instead of the answer length"),
-    ("4.4", "minillada.likelihood", "exact_elbo", "ce = _token_ce(model(x0.masked_fill(m, mask_id)), x0)",
-     "ce = _token_ce(model(x0), x0)",
+    ("4.4", "minillada.likelihood", "exact_elbo", "ce = token_ce(model(x0.masked_fill(m, mask_id)), x0)",
+     "ce = token_ce(model(x0), x0)",
      "forgets to mask the input: the model sees the tokens it scores"),
     ("4.4", "minillada.likelihood", "exact_elbo", "x0.masked_fill(m, mask_id)",
      "x0.masked_fill(~m, mask_id)",
@@ -171,10 +276,20 @@ MUTANTS = [
      "masks the prompt in every pattern"),
     ("4.4", "minillada.likelihood", "exact_elbo", "return -float(elbo)", "return float(elbo)",
      "returns the bound on the loss, not on the log-likelihood (sign)"),
-    ("4.4", "minillada.likelihood", "exact_elbo", "if L > MAX_EXACT_ANSWER:", "if False:",
+    ("4.4", "minillada.likelihood", "exact_elbo",
+     "mask_id, seq, P, L = checks.exact_elbo_args(**locals())",
+     'checks.positive_int(batch_size, "batch_size")\n'
+     "    mask_id = checks.mask_id_of(model, mask_id)\n"
+     "    seq, P, L = checks.prompt_and_answer(model, prompt, answer, mask_id)",
      "forgets the length guard: runs 2^L - 1 passes for any answer length"),
-    ("4.4", "minillada.likelihood", "exact_elbo", "mask_id = resolve_mask_id(model, mask_id)",
-     "mask_id = model.config.mask_id if mask_id is None else mask_id",
+    ("4.4", "minillada.likelihood", "exact_elbo",
+     "mask_id, seq, P, L = checks.exact_elbo_args(**locals())",
+     'checks.positive_int(batch_size, "batch_size")\n'
+     "    mask_id = model.config.mask_id if mask_id is None else mask_id\n"
+     "    seq, P, L = checks.prompt_and_answer(model, prompt, answer, mask_id)\n"
+     "    if L > MAX_EXACT_ANSWER:\n"
+     '        raise ValueError(f"exact_elbo enumerates all 2^L - 1 mask patterns; L={L} is more than "\n'
+     '                         f"{MAX_EXACT_ANSWER}: use log_likelihood")',
      "reads model.config.mask_id itself: an AttributeError, not a ValueError, without a config"),
     # ---- 5.1 get_num_transfer_tokens -------------------------------------------------------------
     ("5.1", "minillada.sampling", "get_num_transfer_tokens", "[None, :] < remainder",
@@ -303,9 +418,7 @@ MUTANTS = [
     ("5.4", "minillada.guidance", "guided_logits", "torch.cat([x, uncond], dim=0)",
      "torch.cat([x, uncond], dim=1)",
      "concatenates along the sequence instead of the batch"),
-    ("5.4", "minillada.guidance", "guided_logits",
-     'raise ValueError(f"cfg_scale must be >= 0 (0 means no guidance), got {cfg_scale}")',
-     "pass",
+    ("5.4", "minillada.guidance", "guided_logits", "    checks.guidance_scale(cfg_scale)\n", "",
      "drops the ValueError on a negative cfg_scale"),
     # ---- 6.1 lr_at -------------------------------------------------------------------------------
     ("6.1", "minillada.train", "lr_at", "return config.lr * (step + 1) / config.warmup_steps",
@@ -347,16 +460,19 @@ MUTANTS = [
      "loss.backward()\n    optimizer.zero_grad(set_to_none=True)",
      "zeroes the gradients after backward: the step uses none"),
     ("6.2", "minillada.train", "train_step",
-     "    if grad_clip > 0:\n        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n", "",
+     "    if grad_clip > 0:                    # not in Algorithm 1: a guard against one bad batch\n"
+     "        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n", "",
      "does not clip the gradients"),
     ("6.2", "minillada.train", "train_step",
-     "loss.backward()\n    if grad_clip > 0:\n"
+     "loss.backward()\n"
+     "    if grad_clip > 0:                    # not in Algorithm 1: a guard against one bad batch\n"
      "        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)",
      "if grad_clip > 0:\n        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n"
      "    loss.backward()",
      "clips before backward (there is nothing to clip yet)"),
     ("6.2", "minillada.train", "train_step",
-     "if grad_clip > 0:\n        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n"
+     "if grad_clip > 0:                    # not in Algorithm 1: a guard against one bad batch\n"
+     "        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)\n"
      "    optimizer.step()",
      "optimizer.step()\n    if grad_clip > 0:\n"
      "        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)",
@@ -443,8 +559,7 @@ MUTANTS = [
      "draws the start as int(u L) + 1 from a uniform: uniform on 1..L too, but not the draw the "
      "guide fixes"),
     ("4.3", "minillada.likelihood", "log_likelihood",
-     "    total = sum(_batch_loss(model, seq, P, L, batch_size, estimator, cfg_scale, mask_id, eps,\n"
-     "                            generator).item() for _ in range(mc_num // batch_size))",
+     "    total = sum(_batch_loss(model, seq, P, L, **batch).item() for _ in range(mc_num // batch_size))",
      "    if estimator == \"l\":                   # the mask counts of every batch first, then the masks\n"
      "        x0 = seq.expand(batch_size, -1)\n"
      "        prompt_index = torch.arange(P + L, device=seq.device) < P\n"
@@ -455,10 +570,10 @@ MUTANTS = [
      "            xt, masked = mask_exactly(x0, l, mask_id, prompt_lengths=[P] * batch_size,\n"
      "                                      generator=generator)\n"
      "            logits = guided_logits(model, xt, prompt_index, cfg_scale, mask_id)\n"
-     "            total += float((_token_ce(logits, x0) * masked * (L / l.float())[:, None]).sum())\n"
+     "            total += float((token_ce(logits, x0) * masked * (L / l.float())[:, None]).sum())\n"
      "    else:\n"
-     "        total = sum(_batch_loss(model, seq, P, L, batch_size, estimator, cfg_scale, mask_id,\n"
-     "                                eps, generator).item() for _ in range(mc_num // batch_size))",
+     "        total = sum(_batch_loss(model, seq, P, L, **batch).item()\n"
+     "                    for _ in range(mc_num // batch_size))",
      "draws the mask counts of every batch first, then the masks: an unbiased estimate, but not "
      "the library's for a seed"),
     # 5. a rule that the inputs never exercised (ties, a boundary where round and int differ)
@@ -481,12 +596,35 @@ MUTANTS = [
     ("6.2", "minillada.train", "train_step", "if grad_clip > 0:", "if grad_clip >= 0:",
      "clips at grad_clip = 0 too, which zeroes every gradient instead of turning clipping off"),
     # 6. an error to raise that no probe provoked
-    ("4.1", "minillada.likelihood", "mask_exactly", '    checks.token_ids(x0, "x0")\n',
-     '    if x0.is_floating_point():\n        raise ValueError("x0 must hold token ids, not floats")\n',
+    ("4.1", "minillada.likelihood", "mask_exactly",
+     "prompt, num = checks.mask_exactly_args(x0, num_masked, mask_id, prompt_lengths)",
+     "if x0.is_floating_point():\n"
+     '        raise ValueError("x0 must hold token ids, not floats")\n'
+     '    checks.token_id(mask_id, "mask_id")\n'
+     "    B, T = x0.shape\n"
+     "    if prompt_lengths is None:\n"
+     "        prompt = torch.zeros(B, T, dtype=torch.bool, device=x0.device)\n"
+     "    else:\n"
+     "        lengths = checks.prompt_lengths(prompt_lengths, B, T).to(x0.device)\n"
+     "        prompt = torch.arange(T, device=x0.device)[None, :] < lengths[:, None]\n"
+     '    num = checks.counts(num_masked, B, "num_masked").to(x0.device)\n'
+     "    room = T - prompt.sum(dim=1)\n"
+     "    if bool(((num < 0) | (num > room)).any()):\n"
+     '        raise ValueError(f"cannot mask {num.tolist()} positions in rows with {room.tolist()} "\n'
+     '                         "positions after the prompt")',
      "refuses float tensors only: int32 ids or a list of lists get through"),
     ("4.3", "minillada.likelihood", "log_likelihood",
-     "checks.likelihood_args(mc_num, batch_size, cfg_scale, eps)\n"
-     "    if batch_size <= 0 or mc_num <= 0 or mc_num % batch_size:",
-     "if batch_size <= 0 or mc_num < 0 or mc_num % batch_size:",
+     "mask_id, seq, P, L = checks.log_likelihood_args(**locals())",
+     "if estimator not in (\"l\", \"t\"):\n"
+     '        raise ValueError(f"estimator must be \'l\' (LLaDA Eq. 14) or \'t\' (Eq. 12), "\n'
+     '                         f"got {estimator!r}")\n'
+     '    checks.positive_int(mc_num, "mc_num", zero_ok=True)\n'
+     '    checks.positive_int(batch_size, "batch_size")\n'
+     '    checks.number(cfg_scale, "cfg_scale (0 is no guidance)", 0)\n'
+     '    checks.number(eps, "eps", 0, 1, open_high=True)\n'
+     "    if mc_num % batch_size:\n"
+     '        raise ValueError(f"mc_num={mc_num} must be a positive multiple of batch_size={batch_size}")\n'
+     "    mask_id = checks.mask_id_of(model, mask_id)\n"
+     "    seq, P, L = checks.prompt_and_answer(model, prompt, answer, mask_id)",
      "refuses a negative mc_num but not 0 (which then divides by zero)"),
 ]

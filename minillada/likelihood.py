@@ -91,16 +91,21 @@ def _batch_loss(model, seq, P, L, batch_size, estimator, cfg_scale, mask_id, eps
     """One batch of Monte Carlo terms: returns the sum over rows of the weighted masked CE."""
     x0 = seq.expand(batch_size, -1)                                       # (b, P + L)
     if estimator == "l":
+        # Eq. 14: l uniform on {1..L} (stratified over the batch), exactly l answer tokens masked,
+        # weight L / l
         l = stratified_mask_counts(batch_size, L, generator, seq.device)  # (b,)
         xt, masked = mask_exactly(x0, l, mask_id, prompt_lengths=[P] * batch_size,
                                   generator=generator)
         weight = (L / l.float())[:, None]                                 # (b, 1)
     else:
+        # Eq. 12: t ~ U(0, 1), each answer token masked w.p. t (floored at eps), weight 1 / t
         xt, masked, p_mask = forward_process(x0, mask_id, eps=eps, prompt_lengths=[P] * batch_size,
                                              generator=generator)
         weight = 1.0 / p_mask
+    # predict the masked answer tokens from the prompt and the rest (guided: Eq. 16)
     prompt_index = torch.arange(P + L, device=seq.device) < P
-    logits = guided_logits(model, xt, prompt_index, cfg_scale, mask_id)
+    logits = guided_logits(model, xt, prompt_index, cfg_scale=cfg_scale, mask_id=mask_id)
+    # the weighted CE of the masked positions: b Monte Carlo terms of the bound, summed
     return (token_ce(logits, x0) * masked * weight).sum()
 
 
@@ -122,8 +127,9 @@ def log_likelihood(model, prompt, answer, mc_num: int = 128, batch_size: int = 1
     Returns minus the mean of the weighted masked cross-entropies, a float.
     """
     mask_id, seq, P, L = checks.log_likelihood_args(**locals())   # every argument, checked once
-    total = sum(_batch_loss(model, seq, P, L, batch_size, estimator, cfg_scale, mask_id, eps,
-                            generator).item() for _ in range(mc_num // batch_size))
+    batch = dict(batch_size=batch_size, estimator=estimator, cfg_scale=cfg_scale, mask_id=mask_id,
+                 eps=eps, generator=generator)
+    total = sum(_batch_loss(model, seq, P, L, **batch).item() for _ in range(mc_num // batch_size))
     return -total / mc_num
 
 

@@ -1,14 +1,11 @@
 """Chapter 3, part 2: the training losses, Monte Carlo estimates of the likelihood bound.
 
-A masked diffusion model is trained by minimising an upper bound on the negative log-likelihood
-(Nie et al. 2025, Eq. 3 and Eq. 4; Shi et al. 2024, Sahoo et al. 2024, Ou et al. 2024):
+A masked diffusion model is trained by minimising an upper bound on the negative log-likelihood,
 
     L(theta) = - E_{t ~ U(0,1)} E_{xt ~ q(.|x0)} [ (1/t) sum_{i: xt^i = [MASK]} log p_theta(x0^i | xt) ]
-             >= - log p_theta(x0).                                                    (LLaDA Eq. 3, 4)
+             >= - log p_theta(x0)                                                     (LLaDA Eq. 3, 4)
 
-Why 1/t? At noise level t about t*L tokens are masked, so the plain sum of cross-entropies grows
-with t; dividing by t makes every noise level count equally and turns the sum into the bound
-(chapter 4 derives it and evaluates it with low variance, in ``likelihood.py``).
+(why it is a bound, and why the 1/t: the top of ``likelihood.py``, chapter 4).
 
 :func:`diffusion_loss` is a one-sample Monte Carlo estimate of Eq. 3 (pre-training, Algorithm 1)
 or of its conditional form Eq. 5 (SFT, Algorithm 2: the prompt is never masked), drawing the masks
@@ -61,12 +58,12 @@ def diffusion_loss(model, x0: torch.Tensor, prompt_lengths=None, eps: float = 1e
     torch.Size([])
     """
     mask_id = checks.diffusion_loss_args(model, x0, prompt_lengths, mask_id)
-    # Algorithm 1, lines 2-3 (Algorithm 2 with prompts): draw t and mask x0 into xt
+    # Algorithm 1 (Algorithm 2 with prompts): draw t per row and mask x0 into xt (Eq. 7, 8)
     xt, masked, p_mask = forward_process(x0, mask_id, eps=eps, prompt_lengths=prompt_lengths,
                                          generator=generator)
-    # line 4: predict every position of xt at once; then the 1/t-weighted CE of the masked ones
+    # predict every position of xt at once; then the 1/t-weighted CE of the masked ones (Eq. 3)
     logits = model(xt, attention_mask=attention_mask) if attention_mask is not None else model(xt)
-    return diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths)
+    return diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths=prompt_lengths)
 
 
 def diffusion_loss_from_logits(logits, x0, masked, p_mask, prompt_lengths=None) -> torch.Tensor:

@@ -78,19 +78,22 @@ def remask_step(logits, x, candidates, num_transfer, mask_id, temperature=0.0,
     """
     logits = logits.clone()
     logits[..., mask_id] = float("-inf")                     # never predict [MASK] (see module doc)
+    # step 1 (Algorithm 4/5, line "predict x0"): every position's prediction, a sample or argmax
     x0 = add_gumbel_noise(logits, temperature, generator).argmax(dim=-1)        # (B, T)
+    # step 2: a confidence per prediction; Algorithm 5 scores by probability, Algorithm 4 at random
     if remasking == "low_confidence":
         probs = logits.double().softmax(dim=-1)
         conf = probs.gather(-1, x0[..., None]).squeeze(-1)                      # (B, T)
     else:
         conf = rng.rand(*x.shape, device=x.device, generator=generator, dtype=torch.float64)
-    conf = torch.where(candidates, conf, float("-inf"))
-    # reveal the k most confident: rank every position by confidence (stable: ties go left)
+    conf = torch.where(candidates, conf, float("-inf"))     # only masked candidates compete
+    # step 3: keep the k most confident, remask the rest: rank every position by confidence
+    # (stable: ties go left), reveal those ranked below k
     order = conf.argsort(dim=1, descending=True, stable=True)
     rank = order.argsort(dim=1)                                                 # (B, T)
     k = num_transfer.reshape(-1, 1)
     revealed = (rank < k) & candidates
-    if threshold is not None:
+    if threshold is not None:                               # Fast-dLLM: and every confident one
         revealed |= candidates & (conf >= threshold)
     return torch.where(revealed, x0, x), conf, revealed
 
@@ -103,14 +106,17 @@ def denoise(model, x, region, steps, mask_id, temperature=0., remasking="low_con
     position and keeps the ``num_transfer[:, i]`` most confident predictions inside the region.
     ``prompt_index`` (T,) or (B, T) bool marks what classifier-free guidance hides (``cfg_scale > 0``).
     """
+    # the linear schedule (Eq. 8): the region's masks spread evenly over the steps
     num_transfer = get_num_transfer_tokens(x.eq(mask_id) & region, steps)        # (B, steps)
-    for i in range(steps):
-        candidates = x.eq(mask_id) & region                                      # (B, T)
+    for i in range(steps):                          # t runs from 1 down to 0 in `steps` steps
+        candidates = x.eq(mask_id) & region         # the masks this step may reveal  (B, T)
+        # one model call predicts every position at once (with guidance: two, Eq. 16)
         if cfg_scale > 0:
-            logits = guided_logits(model, x, prompt_index, cfg_scale, mask_id)   # (B, T, V)
+            logits = guided_logits(model, x, prompt_index, cfg_scale=cfg_scale, mask_id=mask_id)
         else:
             logits = model(x)                                                    # (B, T, V)
-        x, _, _ = remask_step(logits, x, candidates, num_transfer[:, i], mask_id,
+        # predict, score, reveal num_transfer[:, i], remask the rest (Algorithm 4/5's body)
+        x, _, _ = remask_step(logits, x, candidates, num_transfer=num_transfer[:, i], mask_id=mask_id,
                               temperature=temperature, remasking=remasking, generator=generator)
     return x
 
@@ -135,9 +141,9 @@ def generate(model, prompt, steps=128, gen_length=128, block_length=128, tempera
     for b in range(num_blocks):
         block = torch.zeros_like(x, dtype=torch.bool)                              # (B, T)
         block[:, P + b * block_length:P + (b + 1) * block_length] = True
-        x = denoise(model, x, block, steps // num_blocks, mask_id, temperature=temperature,
-                    remasking=remasking, cfg_scale=cfg_scale, prompt_index=prompt_index,
-                    generator=generator)
+        x = denoise(model, x, block, steps=steps // num_blocks, mask_id=mask_id,
+                    temperature=temperature, remasking=remasking, cfg_scale=cfg_scale,
+                    prompt_index=prompt_index, generator=generator)
     return x
 
 
@@ -156,7 +162,8 @@ def infill(model, x, steps=None, temperature=0., cfg_scale=0., remasking="low_co
     """
     x, mask_id, steps = checks.infill_args(**locals())              # every argument, checked once
     region = x.eq(mask_id)                                 # (B, T): every mask, wherever it is
-    return denoise(model, x, region, steps, mask_id, temperature=temperature, remasking=remasking,
+    return denoise(model, x, region, steps=steps, mask_id=mask_id, temperature=temperature,
+                   remasking=remasking,
                    cfg_scale=cfg_scale, prompt_index=~region, generator=generator)
 
 

@@ -82,10 +82,13 @@ def train_step(model, optimizer, x0, mask_id: int, prompt_lengths=None, grad_cli
     clip the gradient norm, step. Returns the loss. The :func:`train` loop does the same, plus
     schedules, accumulation, mixed precision and data parallelism.
     """
+    # Algorithm 1 (Algorithm 2 with prompts): t ~ U(0, 1), mask x0 into xt, predict, and the
+    # 1/t-weighted cross-entropy of the masked positions (Eq. 3; Eq. 5 with prompts) ...
     loss = diffusion_loss(model, x0, prompt_lengths, generator=generator, mask_id=mask_id)
+    # ... then a gradient step on it
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
-    if grad_clip > 0:
+    if grad_clip > 0:                    # not in Algorithm 1: a guard against one bad batch
         torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     optimizer.step()
     return float(loss.detach())
@@ -233,9 +236,10 @@ def _train(model, data, config, val_data, tokenizer, out_dir, resume, callback, 
         checks.finite_loss(loss, step + 1)
         last = step + 1 == config.max_steps
         if val_data is not None and config.eval_every and ((step + 1) % config.eval_every == 0 or last):
-            record["val_loss"] = validation_loss(model, val_data, config, model.config.mask_id, device)
+            record["val_loss"] = validation_loss(model, val_data, config,
+                                                 mask_id=model.config.mask_id, device=device)
             if tokenizer is not None and dist.is_main:
-                record["sample"] = sample_text(model, val_data, tokenizer, config, device)
+                record["sample"] = sample_text(model, val_data, tokenizer, config=config, device=device)
                 bar.write(f"step {step + 1}: val {record['val_loss']:.4f} | {record['sample']!r}")
         stop = callback is not None and callback(step + 1, record) is True
         history.append(record)

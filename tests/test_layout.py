@@ -27,7 +27,9 @@ ALLOWED = {
               "fast.distributed", "fast.training"},           # hands its fast step to fast.training
     "reversal": {"infra.checks"},
     "reversal.task": {"infra.checks"},
-    "reversal.jsonl": set(),
+    "reversal.jsonl": {"infra.checks"},
+    "tokenizer": {"infra.checks", "infra.files"},               # reads and writes its JSON file
+    "data": {"infra.checks", "infra.rng", "infra.files"},       # re-exports the readers of --data
 }
 DEFAULT = {"infra.checks", "infra.rng"}                        # every chapter: argument checks, draws
 

@@ -105,7 +105,9 @@ def denoise_fast(logits_of, x, region, steps, mask_id, temperature, remasking, t
             logits = logits_of(x[:, start:], past_kv=prefix_kv)                  # (B, T-start, V)
         trace.model_calls += 1
         tail, conf, revealed = remask_step(logits, x[:, start:], candidates[:, start:], least,
-                                           mask_id, temperature, remasking, threshold, generator)
+                                           mask_id=mask_id, temperature=temperature,
+                                           remasking=remasking, threshold=threshold,
+                                           generator=generator)
         x = torch.cat([x[:, :start], tail], dim=1)
         if trace.start is not None:
             left = revealed.new_zeros(x.shape[0], start)                          # (B, start)
@@ -129,14 +131,16 @@ def generate_fast(model, prompt, steps=128, gen_length=128, block_length=128, te
         attention_mask = checks.padding_mask(attention_mask, (B, P), x.device)     # (B, P) bool
         attention_mask = torch.cat([attention_mask, attention_mask.new_ones(B, gen_length)], dim=1)
     prompt_index = torch.arange(P + gen_length, device=x.device) < P
-    logits_of = _logits_fn(model, prompt_index, cfg_scale, mask_id, attention_mask)
+    logits_of = _logits_fn(model, prompt_index, cfg_scale=cfg_scale, mask_id=mask_id,
+                           attention_mask=attention_mask)
     trace = Trace(start=x.clone() if return_trace else None)
     positions = torch.arange(P + gen_length, device=x.device)
     for b in range(num_blocks):
         lo, hi = P + b * block_length, P + (b + 1) * block_length
         region = ((positions >= lo) & (positions < hi)).expand(B, -1)
-        x = denoise_fast(logits_of, x, region, steps // num_blocks, mask_id, temperature, remasking,
-                         threshold, generator, trace, cache_from=lo if kv_cache else None)
+        x = denoise_fast(logits_of, x, region, steps // num_blocks, mask_id=mask_id,
+                         temperature=temperature, remasking=remasking, threshold=threshold,
+                         generator=generator, trace=trace, cache_from=lo if kv_cache else None)
     return (x, trace) if return_trace else x
 
 
@@ -146,8 +150,8 @@ def infill_fast(model, x, steps=None, temperature=0., cfg_scale=0., remasking="l
     """:func:`minillada.sampling.infill` with threshold decoding and a trace."""
     x, mask_id, steps = checks.infill_args(**locals())
     region = x.eq(mask_id)
-    logits_of = _logits_fn(model, ~region, cfg_scale, mask_id, None)
+    logits_of = _logits_fn(model, ~region, cfg_scale=cfg_scale, mask_id=mask_id, attention_mask=None)
     trace = Trace(start=x.clone() if return_trace else None)
-    x = denoise_fast(logits_of, x, region, steps, mask_id, temperature, remasking, threshold,
-                     generator, trace)
+    x = denoise_fast(logits_of, x, region, steps, mask_id=mask_id, temperature=temperature,
+                     remasking=remasking, threshold=threshold, generator=generator, trace=trace)
     return (x, trace) if return_trace else x

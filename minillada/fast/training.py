@@ -79,7 +79,8 @@ def _forward_backward(net, x0, prompt_lengths, config, mask_id: int, g_mask, dis
         # gradients are averaged across ranks only on the last micro-batch
         sync = micro == config.grad_accum - 1 or not dist.enabled
         with (torch.enable_grad() if sync else net.no_sync()):
-            loss = step_loss(net, x0[in_micro], pl, config, mask_id, g_mask, mine, autocast)
+            loss = step_loss(net, x0[in_micro], pl, config, mask_id=mask_id, generator=g_mask, rows=mine,
+                             autocast=autocast)
             loss = loss / config.grad_accum
             loss.backward()
         total += loss.detach()
@@ -90,11 +91,11 @@ def step_function(model, optimizer, config, device, dist, data, g_mask):
     """``step(x0, prompt_lengths) -> loss``: one optimizer step on the global batch x0, with
     everything ``config`` and ``dist`` ask for (see the module docstring). The gradient is clipped
     to ``config.grad_clip`` (0: not clipped), as in ``train_step``."""
-    net, autocast = _fast_forward(model, config, device, dist, data)
+    net, autocast = _fast_forward(model, config, device=device, dist=dist, data=data)
 
     def step(x0, prompt_lengths) -> float:
-        loss = _forward_backward(net, x0, prompt_lengths, config, model.config.mask_id, g_mask,
-                                 dist, autocast)
+        loss = _forward_backward(net, x0, prompt_lengths, config, mask_id=model.config.mask_id,
+                                 g_mask=g_mask, dist=dist, autocast=autocast)
         if config.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         optimizer.step()

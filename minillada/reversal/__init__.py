@@ -162,7 +162,8 @@ def learned_forward(curve: list, config: ReversalConfig) -> bool:
 def run(config: ReversalConfig, objectives=("mdm", "ar")) -> dict:
     """Train the MDM and the AR model on the same data with the same recipe; evaluate both.
     ``objectives=("mdm",)`` trains the MDM alone (the ablations need no AR twin)."""
-    task = make_task(config.task, config.n_facts, config.paired_fraction, config.seed, config.phrasings)
+    task = make_task(config.task, n_facts=config.n_facts, paired_fraction=config.paired_fraction,
+                     seed=config.seed, phrasings=config.phrasings)
     tok, data, seq_len = build_data(task)
     results = {"config": dict(vars(config)), "n_train_sentences": len(data),
                "n_test_facts": len(task.forward_only), "seq_len": seq_len,
@@ -176,7 +177,7 @@ def run(config: ReversalConfig, objectives=("mdm", "ar")) -> dict:
                 return learned_forward(curve, config)           # True: stop training here
 
         t0 = time.perf_counter()
-        model, history = train_model(config, objective, tok, data, seq_len, callback=on_step)
+        model, history = train_model(config, objective, tok, data, seq_len=seq_len, callback=on_step)
         results["train_seconds"][objective] = time.perf_counter() - t0
         results["steps_trained"][objective] = history[-1]["step"]
         final = evaluate(model, task, tok, seq_len)

@@ -152,10 +152,11 @@ def run(config: ReversalConfig, task: JsonlTask, objectives=("mdm", "ar")) -> di
         # built-in task's early stop (config.stop_forward) does not apply here
         def on_step(model, step, record, curve=curve):
             if config.eval_every and step % config.eval_every == 0 and step < config.steps:
-                curve.append({"step": step, **evaluate(model, questions, tok, seq_len, groups)})
+                scores = evaluate(model, questions, tok, seq_len=seq_len, groups=groups)
+                curve.append({"step": step, **scores})
 
         t0 = time.perf_counter()
-        model, history = train_model(config, objective, tok, data, seq_len, callback=on_step)
+        model, history = train_model(config, objective, tok, data, seq_len=seq_len, callback=on_step)
         results["train_seconds"][objective] = time.perf_counter() - t0
         ids = answer(model, questions, tok, seq_len)
         rows = [{"group": q["group"], "prompt": r["prompt"], "expected": r["completion"].strip(),
