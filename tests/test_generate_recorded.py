@@ -1,6 +1,7 @@
 """``generate`` and ``infill`` give the tokens they gave before the package took its chapter layout
 (issue 27): the outputs below were recorded with the flat layout's code (commit 200ff6e, on main
-before the move) and are compared exactly. A random-weight model is enough: the tokens depend on every logit's order.
+before the move) and are compared exactly. A random-weight model is enough: the tokens depend on
+every logit's order.
 
     python tests/test_generate_recorded.py --record       # maintainers: write the recording anew
 """

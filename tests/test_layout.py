@@ -149,3 +149,51 @@ def test_a_student_file_that_imports_a_moved_module_is_told_where_it_went(tmp_pa
     (tmp_path / "03_masking" / "student.py").write_text(line + "\n")
     with pytest.raises(ImportError, match=f"{old} moved to {new} .*change that import in"):
         load_student("03_masking", tmp_path)
+
+
+def test_a_stub_of_before_that_imports_a_renamed_helper_is_told_how_to_keep_its_name(tmp_path):
+    """The stubs of chapters 3 and 4 imported ``_token_ce`` and ``resolve_mask_id``; a workspace
+    of then is told the import that keeps its code as it is."""
+    from exercises._impl import load_student
+    (tmp_path / ".minillada-workspace").touch()
+    (tmp_path / "03_masking").mkdir()
+    (tmp_path / "03_masking" / "student.py").write_text(
+        "from minillada.losses import _token_ce, resolve_mask_id\n")
+    with pytest.raises(ImportError, match="import it as `from minillada.losses import token_ce as "
+                                          "_token_ce`"):
+        load_student("03_masking", tmp_path)
+
+
+# ---- guards at the door (issue 27): an ast count, as benchmarks/guard_share.py makes it ---------
+
+def _guard_share():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import guard_share
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return guard_share
+
+
+KERNELS = {"sampling": ["denoise", "remask_step", "add_gumbel_noise"],
+           "losses": ["diffusion_loss_from_logits", "autoregressive_loss_from_logits", "token_ce"],
+           "likelihood": ["_batch_loss", "answer_log_probs"], "train": ["train_step"]}
+
+
+def test_at_most_8_percent_of_the_chapters_code_is_guard():
+    share = _guard_share().measure()["chapters"]
+    assert share["share"] <= 0.08, share
+
+
+def test_the_kernels_check_nothing_and_each_door_is_one_statement():
+    gs = _guard_share()
+    for module, names in KERNELS.items():
+        functions = gs.module_counts(PACKAGE / f"{module}.py")["functions"]
+        for name in names:
+            assert functions[name][1] == 0, f"{module}.{name} checks its arguments"
+    # the configuration dataclasses read bare: one call into the checks module
+    for path in (PACKAGE / "model.py", PACKAGE / "train_config.py", PACKAGE / "reversal" / "__init__.py"):
+        post_init = next(n for n in ast.walk(ast.parse(path.read_text()))
+                         if isinstance(n, ast.FunctionDef) and n.name == "__post_init__")
+        checks = [s for s in post_init.body if "checks." in ast.unparse(s)]
+        assert len(checks) == 1, f"{path.name}: {[ast.unparse(s) for s in checks]}"
