@@ -41,7 +41,8 @@ from .infra.run_dir import check_run_dir, run_lock
 from .fast.sampling import generate_fast
 from .sampling import generate_autoregressive
 from .tokenizer import CharTokenizer, WordTokenizer
-from .train import OBJECTIVES, SCHEDULES, TRAIN_PRESETS, TrainConfig, TrainingInterrupted, train
+from .train import (OBJECTIVES, OPTIMIZERS, SCHEDULES, TRAIN_PRESETS, TrainConfig, TrainingInterrupted,
+                    train)
 
 
 def _say(*args) -> None:
@@ -224,7 +225,7 @@ def cmd_info(args) -> int:
 
 # the choices of the flags, from the modules that define them
 CHOICES = {"objective": list(OBJECTIVES), "model_preset": sorted(PRESETS),
-           "schedule": list(SCHEDULES), "tokenizer": list(TOKENIZERS)}
+           "schedule": list(SCHEDULES), "tokenizer": list(TOKENIZERS), "optimizer": list(OPTIMIZERS)}
 
 
 def _add_train_flags(p) -> None:

@@ -35,7 +35,8 @@ from .fast.training import step_function, step_loss  # noqa: F401 (step_loss: fo
 from .losses import autoregressive_loss, diffusion_loss
 from .infra.progress import progress_bar
 from .infra.run_dir import check_compatible, check_run_dir, find_resumable, prepare_run_dir, run_lock
-from .train_config import OBJECTIVES, SCHEDULES, TOKENIZER_KINDS, TRAIN_PRESETS, TrainConfig  # noqa: F401
+from .train_config import (OBJECTIVES, OPTIMIZERS, SCHEDULES, TOKENIZER_KINDS,  # noqa: F401
+                           TRAIN_PRESETS, TrainConfig)
 from .sampling import generate, generate_autoregressive
 
 def lr_at(step: int, config: TrainConfig) -> float:
@@ -60,14 +61,54 @@ def lr_at(step: int, config: TrainConfig) -> float:
     return config.lr + (floor - config.lr) * min(progress, 1.0)
 
 
-def make_optimizer(model, config: TrainConfig) -> torch.optim.Optimizer:
-    """AdamW; no weight decay on norms (1-D weights), as is usual for Transformers."""
-    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
-    groups = [{"params": decay, "weight_decay": config.weight_decay},
-              {"params": no_decay, "weight_decay": 0.0}]
+def make_optimizer(model, config: TrainConfig):
+    """AdamW, with no weight decay on norms (1-D weights), as is usual for Transformers; with
+    ``config.optimizer == "muon"``, :class:`MuonAndAdamW`."""
+    if config.optimizer == "muon":
+        return MuonAndAdamW(model, config)
+    return _adamw([p for p in model.parameters() if p.requires_grad], config)
+
+
+def _adamw(params: list, config: TrainConfig) -> torch.optim.AdamW:
+    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": config.weight_decay},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
     return torch.optim.AdamW(groups, lr=config.lr, betas=(config.beta1, config.beta2),
-                             fused=next(model.parameters()).is_cuda)
+                             fused=bool(params) and params[0].is_cuda)
+
+
+class MuonAndAdamW:
+    """Muon (``torch.optim.Muon``: momentum, then the update orthogonalised by Newton-Schulz) for
+    the 2-D weights of the Transformer blocks, AdamW for the embeddings, the output head and the
+    norms, behind one optimizer's interface (the loop sets ``lr`` in every param group and saves
+    ``state_dict()``). Muon's ``match_rms_adamw`` scaling gives its updates AdamW's size, so one
+    learning rate and weight decay serve both (Liu et al. 2025, "Muon is scalable")."""
+
+    def __init__(self, model, config: TrainConfig):
+        blocks = {id(p) for n, p in model.named_parameters() if n.startswith("blocks.") and p.dim() == 2}
+        params = [p for p in model.parameters() if p.requires_grad]
+        self.muon = torch.optim.Muon([p for p in params if id(p) in blocks], lr=config.lr,
+                                     weight_decay=config.weight_decay, adjust_lr_fn="match_rms_adamw")
+        self.adamw = _adamw([p for p in params if id(p) not in blocks], config)
+
+    @property
+    def param_groups(self) -> list:
+        # read afresh each time: load_state_dict gives each optimizer new group dicts
+        return self.muon.param_groups + self.adamw.param_groups
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        self.muon.zero_grad(set_to_none=set_to_none)
+        self.adamw.zero_grad(set_to_none=set_to_none)
+
+    def step(self) -> None:
+        self.muon.step()
+        self.adamw.step()
+
+    def state_dict(self) -> dict:
+        return {"muon": self.muon.state_dict(), "adamw": self.adamw.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.muon.load_state_dict(state["muon"])
+        self.adamw.load_state_dict(state["adamw"])
 
 
 def resolve_device(name: str) -> torch.device:

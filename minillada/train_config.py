@@ -22,9 +22,10 @@ from .model import PRESETS
 
 OBJECTIVES = ("mdm", "ar")
 SCHEDULES = ("cosine", "wsd", "constant")
+OPTIMIZERS = ("adamw", "muon")
 TOKENIZER_KINDS = ("char", "word", "bpe")     # the command line builds one of these from the data
 CHOICES = {"objective": OBJECTIVES, "model_preset": tuple(PRESETS), "tokenizer": TOKENIZER_KINDS,
-           "schedule": SCHEDULES}                # the fields that name one of a few choices
+           "schedule": SCHEDULES, "optimizer": OPTIMIZERS}   # the fields that name one of a few
 # the defaults of TrainConfig.preset(name): "tiny", about 2 minutes on 2 CPU cores; "gpu", a few
 # minutes on one GPU
 TRAIN_PRESETS = {
@@ -46,6 +47,7 @@ class TrainConfig:
     grad_accum: int = 1           # micro-batches per optimizer step
     max_steps: int = 1000         # optimizer steps
     lr: float = 2e-3
+    optimizer: str = "adamw"      # "adamw", or "muon": Muon for the blocks' matrices, AdamW the rest
     min_lr_ratio: float = 0.1     # the schedule ends at lr * min_lr_ratio
     warmup_steps: int = 50
     schedule: str = "cosine"      # "cosine", "wsd" (warmup-stable-decay) or "constant"

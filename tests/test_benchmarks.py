@@ -112,8 +112,11 @@ def test_compare_trees_quick(tmp_path):
 def test_shakespeare_sample_quick(tmp_path):
     from benchmarks import shakespeare_sample
 
-    result = shakespeare_sample.main(["--quick", "--out", str(tmp_path)])
+    result = shakespeare_sample.main(["--quick", "--ar", "--out", str(tmp_path)])
     data = json.loads((tmp_path / "shakespeare_sample_quick.json").read_text())
+    for measured in (data["measured"], data["ar"]["measured"]):     # the MDM's, the AR twin's
+        assert len(measured["texts"]) == 2 and 0 <= measured["in_corpus"] <= measured["words"]
+    assert "--objective ar" in data["ar"]["train_command"] and data["ar"]["steps"] == 20
     assert data["samples"] == result["samples"] and "machine" in data
     for key in ("commands", "train_wall_s", "steps", "final_train_loss", "val_loss", "val_curve"):
         assert key in data
@@ -126,6 +129,15 @@ def test_shakespeare_sample_quick(tmp_path):
     assert all(isinstance(s["text"], str) and s["text"] for s in data["samples"])
 
 
+def test_word_stats_counts_corpus_words_and_back_to_back_repeats():
+    from benchmarks.shakespeare_sample import word_stats
+    stats = word_stats(["You, he deave of the i", "word is of you not have you you"],
+                       {"you", "he", "of", "the", "i", "word", "is", "not", "have"})
+    assert stats == {"words": 14, "in_corpus": 13, "real_word_share": 0.929, "repeats": 1}
+    assert word_stats(["Thou thou THOU"], {"thou"})["repeats"] == 2    # case does not hide one
+    assert word_stats([""], set())["real_word_share"] == 0.0
+
+
 def test_forward_speed_quick(tmp_path):
     from benchmarks import forward_speed
 
@@ -135,3 +147,15 @@ def test_forward_speed_quick(tmp_path):
     assert [r["network"] for r in rows] == ["ours", "ours, fused norm", "ours, no input check",
                                             "nanochat-style"]
     assert rows[0]["ratio_to_ours"] == 1.0 and all(r["ms_per_call"] > 0 for r in rows)
+
+
+def test_every_reversal_trial_is_a_valid_recipe_and_the_record_keeps_each_run():
+    from benchmarks.reversal_trials import OUT, TRIALS
+    from minillada.reversal import ReversalConfig
+    for name, (changes, kind) in TRIALS.items():
+        assert kind in ("adamw", "muon", "muon_ns3"), name
+        ReversalConfig(optimizer="adamw" if kind == "adamw" else "muon", **changes)
+    rows = json.loads(OUT.read_text())["rows"]
+    assert {r["trial"] for r in rows} <= set(TRIALS)
+    for r in rows:          # a stopped run's curve ends where it stopped
+        assert r["mdm"]["curve"][-1][0] == r["mdm"]["steps"] and r["wall_s"] > 0

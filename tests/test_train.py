@@ -103,8 +103,9 @@ class StopAfter:
         return self.data.sample(rows, generator)
 
 
-def test_resume_gives_the_same_losses(tmp_path):
-    config = quick_cfg(save_every=5, grad_accum=2)
+@pytest.mark.parametrize("optimizer", ["adamw", "muon"])
+def test_resume_gives_the_same_losses(tmp_path, optimizer):
+    config = quick_cfg(save_every=5, grad_accum=2, optimizer=optimizer)
     _, model, data = small_setup()
     straight = train(model, data, config, out_dir=tmp_path / "a")
 
@@ -117,6 +118,19 @@ def test_resume_gives_the_same_losses(tmp_path):
     assert [h["loss"] for h in resumed] == [h["loss"] for h in straight]
     assert torch.equal(load_checkpoint(tmp_path / "a").model.head.weight,
                        load_checkpoint(tmp_path / "b").model.head.weight)
+
+
+def test_muon_trains_the_block_matrices_and_adamw_the_rest():
+    from minillada.train import MuonAndAdamW, make_optimizer
+    _, model, data = small_setup()
+    opt = make_optimizer(model, quick_cfg(optimizer="muon"))
+    assert isinstance(opt, MuonAndAdamW)
+    in_muon = {id(p) for g in opt.muon.param_groups for p in g["params"]}
+    for name, p in model.named_parameters():
+        assert (id(p) in in_muon) == (name.startswith("blocks.") and p.dim() == 2), name
+    assert len(opt.param_groups) == 3                 # the loop's schedule reaches every group
+    history = train(model, data, quick_cfg(optimizer="muon", max_steps=30))
+    assert history[-1]["loss"] < history[0]["loss"]
 
 
 def test_checkpoint_round_trip(tmp_path):

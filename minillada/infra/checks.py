@@ -884,8 +884,11 @@ def reversal_task(task, n_facts, paired_fraction, phrasings, limits: dict, what:
                          "test fact")
 
 
-def reversal_config(config, limits: dict) -> None:
+def reversal_config(config, limits: dict, optimizers: tuple) -> None:
     """``ReversalConfig``'s door: every setting, before any word is drawn."""
+    if config.optimizer not in optimizers:
+        raise ValueError(f"ReversalConfig.optimizer must be one of {optimizers}, got "
+                         f"{config.optimizer!r}")
     reversal_task(config.task, config.n_facts, config.paired_fraction, config.phrasings, limits,
                   "ReversalConfig.")
     for name in ("steps", "batch_size", "d_model", "n_layers", "n_heads", "stop_patience"):

@@ -108,7 +108,9 @@ def _check_train_state(ckpt: Checkpoint) -> None:
     """What resuming needs besides the weights: the optimizer state and the generator states."""
     where = ckpt.path / "train.pt"
     optim = ckpt.optimizer_state
-    if not isinstance(optim, dict) or not {"state", "param_groups"} <= set(optim):
+    # one optimizer's state_dict, or a dict of them (train.MuonAndAdamW: {"muon": ..., "adamw": ...})
+    parts = list(optim.values()) if isinstance(optim, dict) and "state" not in optim else [optim]
+    if not parts or not all(isinstance(o, dict) and {"state", "param_groups"} <= set(o) for o in parts):
         raise ValueError(f"{where} holds no optimizer state (missing, empty, or saved without an "
                          "optimizer): this checkpoint can be sampled from but not resumed")
     rng = ckpt.rng_state

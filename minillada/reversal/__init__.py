@@ -33,7 +33,7 @@ from ..infra import checks
 from ..likelihood import answer_log_probs
 from ..model import ModelConfig, Transformer
 from ..sampling import generate, generate_autoregressive, infill
-from ..train import TrainConfig, train
+from ..train import OPTIMIZERS, TrainConfig, train
 from .task import (TASKS, TEMPLATES, Fact, Task, MAX_FACTS, build_data, fill,  # noqa: F401
                    made_up_words, make_task, max_facts, word_space)
 
@@ -51,6 +51,7 @@ class ReversalConfig:
     n_layers: int = 4
     n_heads: int = 4
     lr: float = 5e-3
+    optimizer: str = "adamw"      # "muon": Muon for the blocks' matrices (train.MuonAndAdamW)
     # strong weight decay is what makes the reversed answers appear within a CPU budget: it pushes
     # the model from memorising each sentence towards one shared lookup (see the notebook)
     weight_decay: float = 2.0
@@ -65,7 +66,7 @@ class ReversalConfig:
     progress: bool = True
 
     def __post_init__(self):
-        checks.reversal_config(self, MAX_FACTS)    # every setting, before any word is drawn
+        checks.reversal_config(self, MAX_FACTS, OPTIMIZERS)   # every setting, before any word is drawn
 
 
 def _encode_batch(tok, texts) -> torch.Tensor:
@@ -139,7 +140,8 @@ def train_model(config: ReversalConfig, objective: str, tok, data, seq_len: int,
                                     d_model=config.d_model, n_layers=config.n_layers, n_heads=config.n_heads,
                                     max_seq_len=seq_len, causal=objective == "ar"))
     train_cfg = TrainConfig(objective=objective, max_steps=config.steps, batch_size=config.batch_size,
-                            seq_len=seq_len, lr=config.lr, weight_decay=config.weight_decay,
+                            seq_len=seq_len, lr=config.lr, optimizer=config.optimizer,
+                            weight_decay=config.weight_decay,
                             warmup_steps=min(100, config.steps // 10), eval_every=0, save_every=0,
                             seed=config.seed, device=config.device, progress=config.progress,
                             cuda_graph=config.cuda_graph)     # ignored on the CPU
