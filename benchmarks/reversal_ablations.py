@@ -1,8 +1,8 @@
 """What makes the reversal experiment work: the MDM trained without each ingredient (not a timed test).
 
 Each ablation changes one setting of the full-length recipe and trains the MDM alone. The recipe
-is the one the main job used until 2026-11-29 (``reversal_seeds.BASELINE``: 250 facts, all 1500
-steps, no early stop), so that every ablation trains as long as the default it is compared with; an
+is the one the main job used until 2026-11-29 (``reversal_seeds.FULL_LENGTH``: AdamW, d_model 128,
+250 facts, all 1500 steps, no early stop), so that every ablation trains as long as the default it is compared with; an
 early stop on the forward questions would end the runs at different steps. The AR twin is left
 out: the AR twin answers no reversed question in the default run on any seed, and none of these
 changes gives its left-to-right objective the reversed conditionals, so it is left out:
@@ -31,7 +31,7 @@ from pathlib import Path
 from minillada.reversal import ReversalConfig, run
 
 from .common import RESULTS, print_table, write_json
-from .reversal_seeds import BASELINE
+from .reversal_seeds import FULL_LENGTH
 
 ABLATIONS = {
     "default": ("the default run", {}),
@@ -55,7 +55,7 @@ def main(argv=None):
     for ablation in args.only:
         description, changes = ABLATIONS[ablation]
         config = ReversalConfig(seed=args.seed, device=args.device, progress=False,
-                                **{**BASELINE, **changes})
+                                **{**FULL_LENGTH, **changes})
         if args.quick:
             config.n_facts, config.steps, config.eval_every = 30, 10, 5
             config.d_model, config.n_layers = 32, 1

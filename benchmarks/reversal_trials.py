@@ -1,8 +1,8 @@
 """Issue 28's trials: which change to the reversal recipe makes the main job faster?
 
 Each trial trains the experiment's MDM (and, with ``--both``, its AR twin) on one seed with the
-default recipe plus one change, stops by the main job's rule (forward answers above
-``stop_forward`` at ``stop_patience`` evaluations in a row; the reversed answers are never read),
+recipe of commit 46ecd43 (``reversal_seeds.BASELINE``: AdamW, d_model 128) plus one change, stops
+by the main job's rule (forward answers above ``stop_forward`` at ``stop_patience`` evaluations in a row; the reversed answers are never read),
 and records the steps trained, the wall time and the final accuracies. Every trial is kept in
 ``benchmarks/results/reversal_trials.json``, the ones that did not help included, so that the
 next session starts from what was measured.
@@ -31,6 +31,7 @@ import torch
 from minillada.reversal import ReversalConfig, run
 
 from .common import RESULTS
+from .reversal_seeds import BASELINE
 
 OUT = RESULTS / "reversal_trials.json"
 
@@ -79,8 +80,9 @@ TRIALS = {
 
 def one_trial(name: str, seed: int, objectives) -> dict:
     changes, kind = TRIALS[name]
-    config = ReversalConfig(seed=seed, progress=False, optimizer="adamw" if kind == "adamw" else "muon",
-                            **changes)
+    # every trial changes commit 46ecd43's recipe (reversal_seeds.BASELINE), whatever today's defaults
+    config = ReversalConfig(seed=seed, progress=False, **{
+        **BASELINE, "optimizer": "adamw" if kind == "adamw" else "muon", **changes})
     t0 = time.perf_counter()
     with optimizer(kind):
         r = run(config, objectives=objectives)

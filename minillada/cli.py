@@ -191,7 +191,8 @@ def cmd_reversal(args) -> int:
         config = reversal.ReversalConfig(task=args.task, n_facts=args.n_facts,
                                          paired_fraction=args.paired_fraction, seed=args.seed,
                                          steps=args.steps, device=args.device,
-                                         eval_every=args.eval_every, progress=not args.no_progress,
+                                         eval_every=args.eval_every, optimizer=args.optimizer,
+                                         progress=not args.no_progress,
                                          cuda_graph=not args.no_cuda_graph,
                                          stop_forward=None if args.no_early_stop
                                          else reversal.ReversalConfig.stop_forward)
@@ -293,17 +294,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the questions for --train: prompt, expected completion and an optional "
                    "\"group\" (one table row per group; example: minillada/corpora/facts_test.jsonl)")
     p.add_argument("--seed", type=int, default=0, help="data, initialisation and training seed")
-    p.add_argument("--steps", type=int, default=1500,
+    p.add_argument("--steps", type=int, default=reversal.ReversalConfig.steps,
                    help="optimizer steps for each model, at most (see --no-early-stop)")
     p.add_argument("--no-early-stop", action="store_true",
                    help="train every step, instead of stopping each model once it has answered "
                    "more than 95%% of its forward questions at two evaluations in a row")
-    p.add_argument("--n-facts", type=int, default=200, help="number of made-up facts")
-    p.add_argument("--paired-fraction", type=float, default=0.8,
+    p.add_argument("--n-facts", type=int, default=reversal.ReversalConfig.n_facts,
+                   help="number of made-up facts")
+    p.add_argument("--paired-fraction", type=float, default=reversal.ReversalConfig.paired_fraction,
                    help="share of facts also trained in the reversed template; the rest are "
                    "seen only forward and are the test set")
-    p.add_argument("--eval-every", type=int, default=100,
+    p.add_argument("--eval-every", type=int, default=reversal.ReversalConfig.eval_every,
                    help="steps between curve points (and early-stopping checks)")
+    p.add_argument("--optimizer", default=reversal.ReversalConfig.optimizer, choices=reversal.OPTIMIZERS,
+                   help="muon: Muon for the blocks' matrices and AdamW for the rest (the default); "
+                   "adamw: AdamW for everything, the recipe before 2026-12-07")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--no-cuda-graph", action="store_true",
                    help="on a GPU, train eagerly instead of replaying CUDA graphs (slower)")

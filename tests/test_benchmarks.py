@@ -24,7 +24,23 @@ def test_reversal_seeds_quick(tmp_path):
     for r in rows:
         assert all(0 <= r[k] <= 1 for k in ("mdm_forward", "mdm_reversed", "ar_reversed"))
         assert 1 <= r["mdm_steps"] <= 10 and 1 <= r["ar_steps"] <= 10 and r["wall_s"] > 0
-    assert rows[1]["mdm_steps"] == rows[1]["ar_steps"] == 10          # the baseline never stops early
+    # the baseline is commit 46ecd43's recipe, written out: a change of the defaults cannot move it
+    assert data["baseline_recipe"]["optimizer"] == "adamw" and data["baseline_recipe"]["d_model"] == 128
+    assert data["default_recipe"]["optimizer"] == "muon"
+    ratio = data["wall_ratio"]
+    assert ratio["seeds"] == [0] and ratio["ratio"] == rows[0]["wall_s"] / rows[1]["wall_s"]
+
+
+def test_reversal_seeds_interleaves_and_sums():
+    from benchmarks.reversal_seeds import wall_ratio
+
+    rows = [{"recipe": "default", "seed": 0, "wall_s": 3.0}, {"recipe": "baseline", "seed": 0, "wall_s": 6.0},
+            {"recipe": "default", "seed": 1, "wall_s": 5.0}, {"recipe": "baseline", "seed": 1, "wall_s": 6.0},
+            {"recipe": "default", "seed": 2, "wall_s": 9.0}]                  # no baseline for seed 2
+    r = wall_ratio(rows)
+    assert r["seeds"] == [0, 1] and r["ratio"] == 8.0 / 12.0
+    assert r["per_seed"] == {0: 0.5, 1: 5.0 / 6.0}
+    assert wall_ratio(rows[-1:]) is None
 
 
 def test_tokenizer_speed_quick(tmp_path):
