@@ -195,19 +195,27 @@ def likelihood_gap() -> list[str]:
 
 
 def reversal_seeds() -> list[str]:
-    """The main job over seeds, and its wall time against the recipe it replaced."""
-    d = _load("reversal_seeds_people")
+    """The main job over seeds, side by side with commit 46ecd43's recipe, and the wall-time ratio."""
+    d = _load("reversal_speed")
     if d is None:
         return []
-    out = [f"### The reversal main job over seeds ({_where(d)}, {d['threads']} threads)",
-           "`python -m benchmarks.reversal_seeds`: the default run of `python -m minillada reversal` "
-           "on seeds 0-4, and the recipe it replaced (250 people, all 1500 steps) in the same process. "
-           "Steps: where each model stopped (once it had answered more than 95% of its forward questions "
-           "at two evaluations in a row, 100 steps apart). Wall time: both models, evaluations included.", "",
+    new, old, ratio = d["default_recipe"], d["baseline_recipe"], d["wall_ratio"]
+    out = [f"### The reversal main job over seeds, against the recipe it replaced ({_where(d)}, "
+           f"{d['threads']} threads)",
+           "`python -m benchmarks.reversal_seeds --baseline-seeds 0 1 2 3 4 --name reversal_speed`: the "
+           f"default run of `python -m minillada reversal` ({new['optimizer']}, d_model {new['d_model']}, a "
+           f"curve point every {new['eval_every']} steps) and commit 46ecd43's recipe ({old['optimizer']}, "
+           f"d_model {old['d_model']}, every {old['eval_every']}) on seeds 0-4, each seed's two runs one "
+           "after the other in the same process. Both stop once a model has answered more than 95% of "
+           "its forward questions at two evaluations in a row. Wall time: both models, evaluations included. "
+           f"**Ratio of the summed wall times: {ratio['default_s']:.0f} s / {ratio['baseline_s']:.0f} s = "
+           f"{ratio['ratio']:.2f}** (per seed: "
+           + ", ".join(f"{ratio['per_seed'][str(s)]:.2f}" for s in ratio["seeds"]) + ").", "",
            "| recipe | seed | MDM forward | MDM reversed | MDM infill | AR forward | AR reversed | "
            "AR ranking | MDM steps | AR steps | wall time |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in d["rows"]:
-        out.append(f"| {r['recipe']} | {r['seed']} | {_pct(r['mdm_forward'])} | {_pct(r['mdm_reversed'])} | "
+        recipe = "default" if r["recipe"] == "default" else "46ecd43"
+        out.append(f"| {recipe} | {r['seed']} | {_pct(r['mdm_forward'])} | {_pct(r['mdm_reversed'])} | "
                    f"{_pct(r['mdm_infill'])} | {_pct(r['ar_forward'])} | {_pct(r['ar_reversed'])} | "
                    f"{_pct(r['ar_ranking'])} | {r['mdm_steps']} | {r['ar_steps']} | {r['wall_s']:.0f} s |")
     return out

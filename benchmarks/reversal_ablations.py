@@ -2,10 +2,10 @@
 
 Each ablation changes one setting of the full-length recipe and trains the MDM alone. The recipe
 is the one the main job used until 2026-11-29 (``reversal_seeds.FULL_LENGTH``: AdamW, d_model 128,
-250 facts, all 1500 steps, no early stop), so that every ablation trains as long as the default it is compared with; an
-early stop on the forward questions would end the runs at different steps. The AR twin is left
-out: the AR twin answers no reversed question in the default run on any seed, and none of these
-changes gives its left-to-right objective the reversed conditionals, so it is left out:
+250 facts, all 1500 steps, no early stop), so that every ablation trains as long as the default
+it is compared with; an early stop on the forward questions would end the runs at different steps.
+The AR twin is left out: it answers no reversed question in the default run on any seed, and none
+of these changes gives its left-to-right objective the reversed conditionals. The ablations:
 
 * ``default``: the full-length recipe itself;
 * ``no_paired``: no fact is written in the reversed template (``paired_fraction=0``), so the

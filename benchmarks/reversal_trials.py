@@ -2,10 +2,10 @@
 
 Each trial trains the experiment's MDM (and, with ``--both``, its AR twin) on one seed with the
 recipe of commit 46ecd43 (``reversal_seeds.BASELINE``: AdamW, d_model 128) plus one change, stops
-by the main job's rule (forward answers above ``stop_forward`` at ``stop_patience`` evaluations in a row; the reversed answers are never read),
-and records the steps trained, the wall time and the final accuracies. Every trial is kept in
-``benchmarks/results/reversal_trials.json``, the ones that did not help included, so that the
-next session starts from what was measured.
+by the main job's rule (forward answers above ``stop_forward`` at ``stop_patience`` evaluations in
+a row; the reversed answers are never read), and records the steps trained, the wall time and the
+final accuracies. Every trial is kept in ``benchmarks/results/reversal_trials.json``, the ones that
+did not help included, so that the next session starts from what was measured.
 
     python -m benchmarks.reversal_trials --trials default lr_2x muon --seeds 0
     python -m benchmarks.reversal_trials --list

@@ -175,3 +175,12 @@ def test_every_reversal_trial_is_a_valid_recipe_and_the_record_keeps_each_run():
     assert {r["trial"] for r in rows} <= set(TRIALS)
     for r in rows:          # a stopped run's curve ends where it stopped
         assert r["mdm"]["curve"][-1][0] == r["mdm"]["steps"] and r["wall_s"] > 0
+
+
+def test_head_width_quick(tmp_path):
+    from benchmarks import head_width
+
+    rows = head_width.main(["--quick", "--out", str(tmp_path)])
+    data = json.loads((tmp_path / "head_width_quick.json").read_text())
+    assert data["rows"] == rows and [r["head_width"] for r in rows] == [815, 816, 832]
+    assert rows[0]["ratio_to_815"] == 1.0 and all(r["ms_per_step"] > 0 for r in rows)
