@@ -83,10 +83,10 @@ def main(argv=None):
     default = {k: v for k, v in (("stop_forward", args.stop_forward), ("stop_patience", args.stop_patience))
                if v is not None}
     # interleaved by seed: default 0, baseline 0, default 1, ... (the machine's speed drifts)
-    plan = [("default", s, default) for s in args.seeds]
-    for seed in args.baseline_seeds:
-        at = max((i + 1 for i, (_, s, _) in enumerate(plan) if s == seed), default=len(plan))
-        plan.insert(at, ("baseline", seed, BASELINE))
+    plan = []
+    for seed in dict.fromkeys(args.seeds + args.baseline_seeds):
+        plan += [("default", seed, default)] * (seed in args.seeds)
+        plan += [("baseline", seed, BASELINE)] * (seed in args.baseline_seeds)
     rows = []
     for recipe, seed, changes in plan:
         config = ReversalConfig(task=args.task, seed=seed, device=args.device, progress=False,

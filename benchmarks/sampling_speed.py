@@ -35,6 +35,7 @@ from minillada.sampling import generate_autoregressive
 from minillada.train import resolve_device
 
 from .common import model_config, print_table, sync, write_json
+from .reversal_seeds import BASELINE
 
 GEN = 8                                    # positions the MDM decodes after each question
 
@@ -95,9 +96,9 @@ def answer_all(model, qs, kwargs) -> tuple[dict, float, float]:
 
 
 def toy_table(args, device) -> list[dict]:
-    # the recipe the recorded tables were trained with (AdamW, 128 wide), not today's default
-    config = ReversalConfig(task="couplets", seed=args.seed, steps=args.steps, device=str(device),
-                            progress=False, optimizer="adamw", d_model=128)
+    # the recipe the recorded tables were trained with (commit 46ecd43's), not today's default
+    config = ReversalConfig(**{**BASELINE, "task": "couplets", "steps": args.steps}, seed=args.seed,
+                            device=str(device), progress=False)
     if args.quick:
         config.n_facts, config.d_model, config.n_layers = 30, 32, 1
     task = make_task(config.task, config.n_facts, config.paired_fraction, config.seed)
