@@ -1,24 +1,30 @@
-"""The README's Shakespeare sample: a character-level masked diffusion model trained on the shipped
-Tiny Shakespeare in about five minutes on a 2-core CPU, then asked to continue a prompt; beside it,
-with ``--ar``, the same network trained as an autoregressive model (causal) with the same flags
-and sampled at the same temperature: the baseline people know from nanoGPT.
+"""The README's Shakespeare sample (issue 28): a character-level masked diffusion model trained on
+the shipped Tiny Shakespeare in under five minutes on a 2-core CPU, and beside it the same network
+trained as an autoregressive model (causal) with the same flags and the same wall time: the
+baseline people know from nanoGPT.
 
-The samples are measured (issue 28): over ``N_MEASURED`` samples of ``MEASURED_LENGTH`` characters
-with fixed seeds, the share of generated words that occur in the corpus, and how often a word
-repeats the one before it ("you you").
-
-    python -m benchmarks.shakespeare_sample                  # the recipe below (2-core CPU: ~5 min)
+    python -m benchmarks.shakespeare_sample                  # both models (2-core CPU: ~10 min)
     python -m benchmarks.shakespeare_sample --quick          # seconds, for the tests
 
 Runs the command line exactly as a reader would, in a scratch folder (``--workdir``; default a
-temporary one): ``python -m minillada train ...`` with the recipe in TRAIN_FLAGS, then
-``python -m minillada sample ...`` for each prompt. Measures the training command's wall time
-(process start to exit: loading the text, building the tokenizer, the periodic validations and
-the checkpoint included), reads the final training loss and the validation curve (LLaDA's bound,
-nats per character, on fixed held-out batches) from the checkpoint's ``meta.json``, and writes
-benchmarks/results/shakespeare_sample.json (``--quick``: shakespeare_sample_quick.json) with the
-commands, the numbers and the samples. The load average before and after training is recorded
-too: a busy machine makes the wall time longer.
+temporary one): ``python -m minillada train ...`` with the recipe in TRAIN_FLAGS, once as an MDM and
+once with ``--objective ar``. Measures each training command's wall time (process start to exit:
+loading the text, building the tokenizer, the periodic validations and the checkpoints included)
+and reads the final training loss and the validation curve from the checkpoint's ``meta.json``:
+for the MDM LLaDA's bound, for the AR model its exact NLL, both in nats per character on the same
+held-out text.
+
+The samples are measured: ``N_MEASURED`` continuations of ``MEASURED_LENGTH`` characters, seeds
+0..19, the prompts of MEASURED_PROMPTS in turn, scored by :func:`word_stats` (the share of generated
+words that occur in the corpus, and how often a word repeats the one before it, "you you"). The AR
+model samples one character a step at the MDM's temperature; the MDM is measured under each
+setting of MDM_SAMPLERS, the first being the README's command. One ``minillada sample`` command is
+also run as a separate process, and its text must equal the first measured sample: the README's
+command reproduces what was measured.
+
+Writes benchmarks/results/shakespeare_sample.json (``--quick``: shakespeare_sample_quick.json). The
+load average before and after each training run is recorded too: a busy machine makes the wall
+time longer.
 """
 
 from __future__ import annotations
@@ -38,18 +44,29 @@ from pathlib import Path
 
 from .common import write_json
 
-RUN_DIR = "runs/shakespeare"
-# the recipe: the tiny preset's model, sized to train in about five minutes on a 2-core CPU
-# (32 x 64 characters a step, as the preset has it), with a higher learning rate than the preset's
-# 2e-3 held until the last 20% of the steps (warmup-stable-decay)
-TRAIN_FLAGS = ["--preset", "tiny", "--data", "shakespeare", "--out", RUN_DIR,
-               "--max-steps", "1500", "--lr", "3e-3", "--schedule", "wsd", "--eval-every", "500"]
-# semi-autoregressive: blocks of 8 characters left to right, one character a step, sampled at 0.8
-SAMPLE_FLAGS = ["--gen-length", "56", "--block-length", "8", "--temperature", "0.8"]
-PROMPTS = [("ROMEO:", 0), ("JULIET:", 0), ("ROMEO:", 1)]
+RUN_DIR, AR_RUN_DIR = "runs/shakespeare", "runs/shakespeare_ar"
+# the recipe, the same for both models: the tiny preset's network (4 layers, d_model 128) on
+# windows of 128 characters (32 a step: 4096 characters, twice the preset's 32 x 64, which a 2-core
+# CPU runs at about twice the characters per second), Muon for the blocks' matrices at lr 3e-3 held
+# until the last 20% of the steps (warmup-stable-decay); benchmarks/results/shakespeare_trials.json
+# records the trials that chose it
+TRAIN_FLAGS = ["--preset", "tiny", "--data", "shakespeare", "--out", RUN_DIR, "--seq-len", "128",
+               "--max-steps", "1250", "--optimizer", "muon", "--lr", "3e-3", "--schedule", "wsd",
+               "--eval-every", "500"]
+# the README's MDM command: semi-autoregressive, blocks of 8 characters left to right, one
+# character a step (steps = gen-length), each prediction sampled at temperature 0.8
+SAMPLE_FLAGS = ["--gen-length", "64", "--block-length", "8", "--temperature", "0.8"]
+# the MDM's samplers measured on the same checkpoint: (what it is, the flags it changes)
+MDM_SAMPLERS = [
+    ("blocks of 8, temperature 0.8 (the command above)", {}),
+    ("blocks of 16, temperature 0.6", {"--block-length": "16", "--temperature": "0.6"}),
+    ("one block of 64, temperature 0.6", {"--block-length": "64", "--temperature": "0.6"}),
+    ("blocks of 1 (left to right), temperature 0.8", {"--block-length": "1"}),
+    ("random remasking (Algorithm 4), one block of 64, temperature 0.8",
+     {"--block-length": "64", "--remasking": "random"}),
+]
 # --quick: the same commands, shrunk to seconds (the numbers mean nothing)
-QUICK_TRAIN = {"--max-steps": "20", "--batch-size": "8", "--eval-every": "10"}
-QUICK_SAMPLE = {"--gen-length": "16"}
+QUICK_TRAIN = {"--max-steps": "20", "--batch-size": "8", "--eval-every": "10", "--seq-len": "32"}
 # the measured samples: 20 continuations of 64 characters, seeds 0..19, the prompts in turn
 N_MEASURED, MEASURED_LENGTH = 20, 64
 MEASURED_PROMPTS = ("ROMEO:", "JULIET:", "KING HENRY:", "First Citizen:")
@@ -125,85 +142,83 @@ def _final_meta(run_dir: Path) -> dict:
     return json.loads((run_dir / latest / "meta.json").read_text())
 
 
+def train_run(workdir: Path, flags: list[str], run_dir: str) -> dict:
+    """Run ``minillada train`` with ``flags`` in ``workdir`` and read back what it did."""
+    if (workdir / run_dir).exists():                 # a reused --workdir: replace the earlier run
+        flags = flags + ["--overwrite"]
+    load_before = list(os.getloadavg())
+    t0 = time.perf_counter()
+    _run(["train", *flags], workdir)
+    wall = time.perf_counter() - t0
+    meta = _final_meta(workdir / run_dir)
+    history, config = meta["history"], meta["train_config"]
+    evals = [{"step": r["step"], "val_loss": r["val_loss"]} for r in history if "val_loss" in r]
+    return {"train_command": _command(["train", *flags]), "train_wall_s": wall,
+            "loadavg_before": load_before, "loadavg_after": list(os.getloadavg()),
+            "steps": meta["step"], "tokens": meta["step"] * config["batch_size"] * config["seq_len"],
+            "final_train_loss": history[-1]["loss"],
+            "val_loss": evals[-1]["val_loss"] if evals else None, "val_curve": evals,
+            "train_config": config}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--workdir", default=None,
-                    help=f"folder the commands run in (the checkpoint goes to its {RUN_DIR}); "
-                    "default: a temporary folder, removed afterwards")
+                    help=f"folder the commands run in (the checkpoints go to its {RUN_DIR} and "
+                    f"{AR_RUN_DIR}); default: a temporary folder, removed afterwards")
     ap.add_argument("--quick", action="store_true", help="a tiny run in seconds (for tests)")
     ap.add_argument("--out", default=None, help="results folder (default benchmarks/results)")
-    ap.add_argument("--ar", action="store_true",
-                    help="train the same network as an AR model too, and measure its samples")
     args = ap.parse_args(argv)
     n_measured, length = (2, 16) if args.quick else (N_MEASURED, MEASURED_LENGTH)
-    train_flags = _override(TRAIN_FLAGS, QUICK_TRAIN) if args.quick else TRAIN_FLAGS
-    sample_flags = _override(SAMPLE_FLAGS, QUICK_SAMPLE) if args.quick else SAMPLE_FLAGS
+    train_flags = TRAIN_FLAGS
     if args.quick:
-        train_flags = train_flags + ["--no-progress"]
+        train_flags = _override(TRAIN_FLAGS, QUICK_TRAIN) + ["--no-progress"]
+    from minillada.data import read_text
+    corpus_words = {w.lower() for w in WORD.findall(read_text("shakespeare"))}
     with tempfile.TemporaryDirectory(prefix="shakespeare_") as tmp:
         workdir = Path(args.workdir or tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        if (workdir / RUN_DIR).exists():             # a reused --workdir: replace the earlier run
-            train_flags = train_flags + ["--overwrite"]
-        load_before = os.getloadavg()
-        t0 = time.perf_counter()
-        _run(["train", *train_flags], workdir)
-        train_s = time.perf_counter() - t0
-        load_after = os.getloadavg()
-        meta = _final_meta(workdir / RUN_DIR)
-        samples = []
-        for prompt, seed in PROMPTS:
-            flags = ["sample", "--ckpt", RUN_DIR, "--prompt", prompt, *sample_flags,
-                     "--seed", str(seed)]
-            t0 = time.perf_counter()
-            text = _run(flags, workdir, capture=True).removesuffix("\n")
-            samples.append({"prompt": prompt, "seed": seed, "command": _command(flags),
-                            "text": text, "seconds": time.perf_counter() - t0})
-            print(f"--- {prompt!r} (seed {seed})\n{prompt}{text}\n")
-        from minillada.data import read_text
-        corpus_words = {w.lower() for w in WORD.findall(read_text("shakespeare"))}
-        measured = measure_samples(workdir / RUN_DIR, sample_flags, corpus_words, n_measured, length)
-        ar = None
-        if args.ar:                 # the same network and flags, causal; sampled at the same temperature
-            ar_dir = RUN_DIR + "_ar"
-            ar_flags = _override(train_flags, {"--out": ar_dir}) + ["--objective", "ar"]
-            if (workdir / ar_dir).exists() and "--overwrite" not in ar_flags:
-                ar_flags.append("--overwrite")
-            t0 = time.perf_counter()
-            _run(["train", *ar_flags], workdir)
-            ar_train_s = time.perf_counter() - t0
-            ar_meta = _final_meta(workdir / ar_dir)
-            temperature = sample_flags[sample_flags.index("--temperature") + 1]
-            ar = {"train_command": _command(["train", *ar_flags]), "train_wall_s": ar_train_s,
-                  "steps": ar_meta["step"], "final_train_loss": ar_meta["history"][-1]["loss"],
-                  "measured": measure_samples(workdir / ar_dir, ["--temperature", temperature],
-                                              corpus_words, n_measured, length)}
-    history = meta["history"]
-    evals = [{"step": r["step"], "val_loss": r["val_loss"]} for r in history if "val_loss" in r]
+        mdm = train_run(workdir, train_flags, RUN_DIR)
+        mdm["samplers"] = []
+        for label, changes in MDM_SAMPLERS:
+            flags = _override(SAMPLE_FLAGS, changes)
+            block = flags.index("--block-length") + 1            # a block no longer than the sample
+            flags[block] = str(min(int(flags[block]), length))
+            measured = measure_samples(workdir / RUN_DIR, flags, corpus_words, n_measured, length)
+            mdm["samplers"].append({"sampler": label, **measured})
+        mdm["measured"] = mdm["samplers"][0]
+        # the README's command, run as a reader runs it, gives the first measured sample
+        sample_cmd = ["sample", "--ckpt", RUN_DIR, "--prompt", MEASURED_PROMPTS[0],
+                      *mdm["measured"]["flags"], "--seed", "0"]
+        text = _run(sample_cmd, workdir, capture=True).removesuffix("\n")
+        if text != mdm["measured"]["texts"][0]:
+            raise RuntimeError(f"{_command(sample_cmd)} printed {text!r}, but the first measured "
+                               f"sample is {mdm['measured']['texts'][0]!r}")
+        # the same network and flags, causal, sampled one character a step at the same temperature
+        ar = train_run(workdir, _override(train_flags, {"--out": AR_RUN_DIR}) + ["--objective", "ar"],
+                       AR_RUN_DIR)
+        temperature = SAMPLE_FLAGS[SAMPLE_FLAGS.index("--temperature") + 1]
+        ar["measured"] = measure_samples(workdir / AR_RUN_DIR, ["--temperature", temperature],
+                                         corpus_words, n_measured, length)
     result = {
         "corpus": "tiny_shakespeare (last 10% held out)",
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
-        "train_command": _command(["train", *train_flags]),
-        "commands": [_command(["train", *train_flags]), samples[0]["command"]],
-        "train_wall_s": train_s,
-        "loadavg_before": load_before, "loadavg_after": load_after,
-        "steps": meta["step"],
-        "tokens": meta["step"] * meta["train_config"]["batch_size"] * meta["train_config"]["seq_len"],
-        "final_train_loss": history[-1]["loss"],
-        "val_loss": evals[-1]["val_loss"] if evals else None,
-        "val_curve": evals,
-        "train_config": meta["train_config"],
-        "samples": samples,
-        "measured": measured,
+        "commands": [mdm["train_command"], _command(sample_cmd), ar["train_command"],
+                     _command(["sample", "--ckpt", AR_RUN_DIR, "--prompt", MEASURED_PROMPTS[0],
+                               *ar["measured"]["flags"], "--seed", "0"])],
+        "goal": {"real_word_share": 0.85, "repeats": 1, "train_wall_s": 300},
+        "mdm": mdm,
         "ar": ar,
     }
-    val = "-" if result["val_loss"] is None else f"{result['val_loss']:.3f}"
-    print(f"train: {result['steps']} steps in {train_s:.0f} s wall; final loss "
-          f"{result['final_train_loss']:.3f}; validation bound {val} nats per character")
-    for name, m in (("mdm", measured), ("ar", ar and ar["measured"])):
-        if m:
-            print(f"{name}: {m['in_corpus']} of {m['words']} words in the corpus "
-                  f"({m['real_word_share']:.0%}), {m['repeats']} back-to-back repeats")
+    for name, run in (("mdm", mdm), ("ar", ar)):
+        val = "-" if run["val_loss"] is None else f"{run['val_loss']:.3f}"
+        m = run["measured"]
+        print(f"{name}: {run['steps']} steps in {run['train_wall_s']:.0f} s wall; validation "
+              f"{'bound' if name == 'mdm' else 'NLL'} {val} nats per character; {m['in_corpus']} of "
+              f"{m['words']} words in the corpus ({m['real_word_share']:.0%}), {m['repeats']} "
+              "back-to-back repeats")
+    for s in mdm["samplers"][1:]:
+        print(f"  mdm, {s['sampler']}: {s['real_word_share']:.0%} corpus words, {s['repeats']} repeats")
     write_json("shakespeare_sample_quick" if args.quick else "shakespeare_sample", result, args.out)
     return result
 

@@ -155,7 +155,8 @@ def cmd_sample(args) -> int:
     except ValueError as e:
         raise ValueError(f"--prompt: {e}") from None
     mdm_only = [flag for flag, value in (("--steps", args.steps), ("--block-length", args.block_length),
-                                         ("--threshold", args.threshold), ("--kv-cache", args.kv_cache))
+                                         ("--threshold", args.threshold), ("--kv-cache", args.kv_cache),
+                                         ("--remasking", args.remasking != "low_confidence"))
                 if value not in (None, False)]
     if model.config.causal and mdm_only:
         raise ValueError(f"{', '.join(mdm_only)}: masked diffusion settings, but {args.ckpt} holds an "
@@ -173,8 +174,8 @@ def cmd_sample(args) -> int:
         out = generate_fast(model, prompt, steps=gen_length if args.steps is None else args.steps,
                             gen_length=gen_length,
                             block_length=gen_length if args.block_length is None else args.block_length,
-                            temperature=args.temperature, threshold=args.threshold, generator=g,
-                            kv_cache=args.kv_cache)
+                            temperature=args.temperature, remasking=args.remasking,
+                            threshold=args.threshold, generator=g, kv_cache=args.kv_cache)
     print(tok.decode(out[0, prompt.shape[1]:], skip_special=True))
     return 0
 
@@ -270,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=None, help="default: gen-length (one per step)")
     p.add_argument("--block-length", type=int, default=None, help="default: gen-length")
     p.add_argument("--temperature", type=float, default=0.0)
+    p.add_argument("--remasking", default="low_confidence", choices=checks.REMASKING,
+                   help="MDM: which predictions a step keeps: the most confident (LLaDA's "
+                   "Algorithm 5) or random ones (Algorithm 4, the reverse process as it is)")
     p.add_argument("--threshold", type=float, default=None,
                    help="confidence-threshold parallel decoding (Fast-dLLM)")
     p.add_argument("--kv-cache", action="store_true",

@@ -396,7 +396,8 @@ CLI = [
     pytest.param(["sample", "--ckpt", "{d}/ar", "--prompt", ""], "--prompt", id="sample AR --prompt ''"),
     *[pytest.param(["sample", "--ckpt", "{d}/ar", "--prompt", "he", *flags], flags[0],
                    id=f"sample AR {flags}")
-      for flags in (["--block-length", "4", "--threshold", "0.5"], ["--steps", "4"], ["--kv-cache"])],
+      for flags in (["--block-length", "4", "--threshold", "0.5"], ["--steps", "4"], ["--kv-cache"],
+                    ["--remasking", "random"])],
     pytest.param([*TRAIN[:-2], "--out", ""], "--out is empty", id="train --out ''"),
     pytest.param(["reversal", "--quick", "--no-progress", "--out", ""], "--out is empty",
                  id="reversal --out ''"),

@@ -128,21 +128,26 @@ def test_compare_trees_quick(tmp_path):
 def test_shakespeare_sample_quick(tmp_path):
     from benchmarks import shakespeare_sample
 
-    result = shakespeare_sample.main(["--quick", "--ar", "--out", str(tmp_path)])
+    result = shakespeare_sample.main(["--quick", "--out", str(tmp_path)])
     data = json.loads((tmp_path / "shakespeare_sample_quick.json").read_text())
-    for measured in (data["measured"], data["ar"]["measured"]):     # the MDM's, the AR twin's
+    assert data["mdm"] == result["mdm"] and "machine" in data
+    mdm, ar = data["mdm"], data["ar"]
+    # every MDM sampler of the list, measured on the same checkpoint; the first is the README's
+    assert [s["sampler"] for s in mdm["samplers"]] == [s for s, _ in shakespeare_sample.MDM_SAMPLERS]
+    assert mdm["measured"] == mdm["samplers"][0]
+    assert ["--remasking", "random"] == mdm["samplers"][-1]["flags"][-2:]
+    for measured in (*mdm["samplers"], ar["measured"]):
         assert len(measured["texts"]) == 2 and 0 <= measured["in_corpus"] <= measured["words"]
-    assert "--objective ar" in data["ar"]["train_command"] and data["ar"]["steps"] == 20
-    assert data["samples"] == result["samples"] and "machine" in data
-    for key in ("commands", "train_wall_s", "steps", "final_train_loss", "val_loss", "val_curve"):
-        assert key in data
-    train_cmd, sample_cmd = data["commands"]
+    # the AR twin: the same flags with --objective ar, sampled at the MDM's temperature
+    assert ar["train_command"] == mdm["train_command"].replace(
+        "runs/shakespeare ", "runs/shakespeare_ar ") + " --objective ar"
+    assert ar["measured"]["flags"] == ["--temperature", "0.8", "--gen-length", "16"]
+    for run in (mdm, ar):
+        assert run["steps"] == 20 and run["train_wall_s"] > 0 and 0 < run["val_loss"] < 10
+        assert [p["step"] for p in run["val_curve"]] == [10, 20]
+    train_cmd, sample_cmd = data["commands"][:2]
     assert "--data shakespeare" in train_cmd and train_cmd.startswith("python -m minillada train")
-    assert sample_cmd.startswith("python -m minillada sample")
-    assert data["steps"] == 20 and data["train_wall_s"] > 0 and 0 < data["val_loss"] < 10
-    assert [p["step"] for p in data["val_curve"]] == [10, 20]
-    assert len(data["samples"]) >= 2
-    assert all(isinstance(s["text"], str) and s["text"] for s in data["samples"])
+    assert sample_cmd.startswith("python -m minillada sample") and "--seed 0" in sample_cmd
 
 
 def test_word_stats_counts_corpus_words_and_back_to_back_repeats():

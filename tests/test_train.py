@@ -260,6 +260,9 @@ def test_cli_train_and_sample(tmp_path):
     cached = _run([sys.executable, "-m", "minillada", "sample", "--ckpt", str(tmp_path), "--prompt",
                    "the brave", "--gen-length", "8", "--block-length", "4", "--kv-cache"])
     assert cached.returncode == 0 and len(cached.stdout.strip("\n")) <= 8, cached.stderr[-2000:]
+    ancestral = _run([sys.executable, "-m", "minillada", "sample", "--ckpt", str(tmp_path), "--prompt",
+                      "the brave", "--gen-length", "8", "--remasking", "random"])
+    assert ancestral.returncode == 0, ancestral.stderr[-2000:]
     bad = _run([sys.executable, "-m", "minillada", "sample", "--ckpt", str(tmp_path), "--prompt",
                 "ZZZ"])
     assert bad.returncode == 2 and "'Z' at position 0" in bad.stderr
