@@ -46,10 +46,10 @@ from .common import write_json
 
 RUN_DIR, AR_RUN_DIR = "runs/shakespeare", "runs/shakespeare_ar"
 # the recipe, the same for both models: the tiny preset's network (4 layers, d_model 128) on
-# windows of 128 characters (32 a step: 4096 characters, twice the preset's 32 x 64, which a 2-core
-# CPU runs at about twice the characters per second), Muon for the blocks' matrices at lr 3e-3 held
-# until the last 20% of the steps (warmup-stable-decay); benchmarks/results/shakespeare_trials.json
-# records the trials that chose it
+# windows of 128 characters, room for the longest prompt and its 64-character sample (32 windows a
+# step: 4096 characters, twice the preset's 32 x 64, at the same ~20k characters a second on a
+# 2-core CPU), Muon for the blocks' matrices at lr 3e-3 held until the last 20% of the steps
+# (warmup-stable-decay); benchmarks/results/shakespeare_trials.json records the trials that chose it
 TRAIN_FLAGS = ["--preset", "tiny", "--data", "shakespeare", "--out", RUN_DIR, "--seq-len", "128",
                "--max-steps", "1250", "--optimizer", "muon", "--lr", "3e-3", "--schedule", "wsd",
                "--eval-every", "500"]

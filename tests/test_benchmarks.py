@@ -189,3 +189,15 @@ def test_head_width_quick(tmp_path):
     data = json.loads((tmp_path / "head_width_quick.json").read_text())
     assert data["rows"] == rows and [r["head_width"] for r in rows] == [815, 816, 832]
     assert rows[0]["ratio_to_815"] == 1.0 and all(r["ms_per_step"] > 0 for r in rows)
+
+
+def test_every_shakespeare_trial_is_a_valid_recipe_with_measured_samplers():
+    from minillada.train_config import TrainConfig
+    from benchmarks.common import RESULTS
+    rows = json.loads((RESULTS / "shakespeare_trials.json").read_text())["rows"]
+    assert [r["trial"] for r in rows] == list("ABCDEFG")
+    for r in rows:
+        recipe = {k: v for k, v in r["recipe"].items() if k != "preset"}
+        TrainConfig.preset(r["recipe"]["preset"], **recipe)           # raises on a bad field
+        assert r["samplers"] and all(0 <= s["real_word_share"] <= 1 and s["repeats"] >= 0
+                                     for s in r["samplers"])
