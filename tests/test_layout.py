@@ -197,3 +197,11 @@ def test_the_kernels_check_nothing_and_each_door_is_one_statement():
                          if isinstance(n, ast.FunctionDef) and n.name == "__post_init__")
         checks = [s for s in post_init.body if "checks." in ast.unparse(s)]
         assert len(checks) == 1, f"{path.name}: {[ast.unparse(s) for s in checks]}"
+
+
+def test_the_license_file_is_the_one_the_package_declares():
+    import tomllib
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"]["text"]
+    text = (ROOT / "LICENSE").read_text()
+    assert declared == "MIT" and text.startswith("MIT License\n")
+    assert "Permission is hereby granted, free of charge" in text and "minillada" in text
