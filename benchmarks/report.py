@@ -142,6 +142,14 @@ def _verse(text: str) -> str:
     return " / ".join(line for line in lines if line).replace("|", "\\|")
 
 
+def shipped_curve(name: str) -> list[dict]:
+    """The validation curve in the meta.json of a shipped model (minillada.infra.shipped)."""
+    from minillada.infra.shipped import shipped_path
+    run = shipped_path(name)
+    meta = json.loads((run / (run / "latest").read_text().strip() / "meta.json").read_text())
+    return [{"step": r["step"], "val_loss": r["val_loss"]} for r in meta["history"] if "val_loss" in r]
+
+
 def shakespeare_sample() -> list[str]:
     d = _load("shakespeare_sample")
     if d is None:
@@ -185,6 +193,9 @@ def shakespeare_sample() -> list[str]:
     for r in mdm["samplers"]:
         out.append(f"| {r['sampler']} | {_pct(r['real_word_share'])} ({r['in_corpus']} of "
                    f"{r['words']}) | {r['repeats']} |")
+    if (shipped_curve("shakespeare"), shipped_curve("shakespeare_ar")) == (mdm["val_curve"], ar["val_curve"]):
+        out += ["", "These two runs are the models the package ships (`--ship`): "
+                "`python -m minillada sample --ckpt shakespeare ...` and `--ckpt shakespeare_ar`."]
     out += ["", "The first five samples of each, same prompt and seed side by side (line breaks "
             "written /):", "", "| prompt, seed | MDM | AR twin |", "|---|---|---|"]
     for i in range(min(5, n)):

@@ -5,6 +5,7 @@ baseline people know from nanoGPT.
 
     python -m benchmarks.shakespeare_sample                  # both models (2-core CPU: ~10 min)
     python -m benchmarks.shakespeare_sample --quick          # seconds, for the tests
+    python -m benchmarks.shakespeare_sample --ship           # and write the package's shipped models
 
 Runs the command line exactly as a reader would, in a scratch folder (``--workdir``; default a
 temporary one): ``python -m minillada train ...`` with the recipe in TRAIN_FLAGS, once as an MDM and
@@ -22,6 +23,10 @@ setting of MDM_SAMPLERS, the first being the README's command. One ``minillada s
 also run as a separate process, and its text must equal the first measured sample: the README's
 command reproduces what was measured.
 
+With ``--ship`` both trained models are written, weights only, as the models the package ships
+(:mod:`minillada.infra.shipped`: ``--ckpt shakespeare`` and ``--ckpt shakespeare_ar``); the same
+command on the same machine and torch writes the same bytes (a test checks it on the quick run).
+
 Writes benchmarks/results/shakespeare_sample.json (``--quick``: shakespeare_sample_quick.json). The
 load average before and after each training run is recorded too: a busy machine makes the wall
 time longer.
@@ -36,6 +41,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -161,6 +167,23 @@ def train_run(workdir: Path, flags: list[str], run_dir: str) -> dict:
             "train_config": config}
 
 
+def ship(workdir: Path, into: Path | None = None) -> list[Path]:
+    """Write the newest checkpoint of each run as a shipped model (minillada.infra.shipped):
+    weights, tokenizer, configs and history, without the optimizer's state; into ``into`` instead
+    of the package when given. Returns the run directories written."""
+    from minillada.infra.checkpoint import load_checkpoint, save_checkpoint
+    from minillada.infra.shipped import SHIPPED, shipped_path
+    written = []
+    for name, run_dir in zip(SHIPPED, (RUN_DIR, AR_RUN_DIR)):
+        ckpt = load_checkpoint(workdir / run_dir)
+        dest = shipped_path(name) if into is None else into / name
+        shutil.rmtree(dest, ignore_errors=True)                  # the previous build, replaced
+        save_checkpoint(dest, ckpt.model, ckpt.step, tokenizer=ckpt.tokenizer,
+                        train_config=ckpt.train_config, history=ckpt.history)
+        written.append(dest)
+    return written
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--workdir", default=None,
@@ -168,7 +191,14 @@ def main(argv=None):
                     f"{AR_RUN_DIR}); default: a temporary folder, removed afterwards")
     ap.add_argument("--quick", action="store_true", help="a tiny run in seconds (for tests)")
     ap.add_argument("--out", default=None, help="results folder (default benchmarks/results)")
+    ap.add_argument("--ship", nargs="?", const="package", default=None, metavar="DIR",
+                    help="also write both trained models, weights only, as the package's shipped "
+                    "models (minillada/infra/weights/: python -m minillada sample --ckpt shakespeare), "
+                    "or into DIR")
     args = ap.parse_args(argv)
+    if args.quick and args.ship == "package":
+        raise ValueError("--quick --ship would replace the shipped models with a 20-step run; "
+                         "give --ship a folder of its own")
     n_measured, length = (2, 16) if args.quick else (N_MEASURED, MEASURED_LENGTH)
     train_flags = TRAIN_FLAGS
     if args.quick:
@@ -200,6 +230,8 @@ def main(argv=None):
         temperature = SAMPLE_FLAGS[SAMPLE_FLAGS.index("--temperature") + 1]
         ar["measured"] = measure_samples(workdir / AR_RUN_DIR, ["--temperature", temperature],
                                          corpus_words, n_measured, length)
+        if args.ship:
+            ship(workdir, None if args.ship == "package" else Path(args.ship))
     result = {
         "corpus": "tiny_shakespeare (last 10% held out)",
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),

@@ -3,7 +3,10 @@ valid JSON."""
 
 import json
 
+import pytest
+
 from benchmarks import likelihood_variance
+from minillada.infra.checkpoint import load_checkpoint
 
 
 def test_likelihood_variance_quick(tmp_path):
@@ -128,8 +131,16 @@ def test_compare_trees_quick(tmp_path):
 def test_shakespeare_sample_quick(tmp_path):
     from benchmarks import shakespeare_sample
 
-    result = shakespeare_sample.main(["--quick", "--out", str(tmp_path)])
+    result = shakespeare_sample.main(["--quick", "--out", str(tmp_path), "--ship", str(tmp_path / "one")])
     data = json.loads((tmp_path / "shakespeare_sample_quick.json").read_text())
+    # --ship writes both models weights-only; a second run writes the same bytes
+    shakespeare_sample.main(["--quick", "--out", str(tmp_path), "--ship", str(tmp_path / "two")])
+    for name in ("shakespeare", "shakespeare_ar"):
+        one, two = (load_checkpoint(tmp_path / d / name) for d in ("one", "two"))
+        assert one.optimizer_state is None and one.step == 20
+        assert (one.path / "model.pt").read_bytes() == (two.path / "model.pt").read_bytes()
+    with pytest.raises(ValueError, match="--quick --ship would replace the shipped models"):
+        shakespeare_sample.main(["--quick", "--ship"])
     assert data["mdm"] == result["mdm"] and "machine" in data
     mdm, ar = data["mdm"], data["ar"]
     # every MDM sampler of the list, measured on the same checkpoint; the first is the README's

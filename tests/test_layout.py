@@ -121,6 +121,9 @@ def test_the_package_installs_as_listed_and_every_module_imports(tmp_path):
                            "--no-build-isolation", "--target", str(target), str(source)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in ("shakespeare", "shakespeare_ar"):              # the shipped models are package data
+        run = target / "minillada" / "infra" / "weights" / name
+        assert (run / (run / "latest").read_text().strip() / "model.pt").is_file(), name
     modules = sorted("minillada" + ("." + m if m else "") for m in GRAPH)
     code = ("import importlib, sys\n"
             f"sys.path.insert(0, {str(target)!r})\n"

@@ -51,6 +51,7 @@ import torch
 from ..model import ModelConfig, Transformer
 from ..tokenizer import load_tokenizer
 from .lock import run_lock, writable_dir  # noqa: F401 (writable_dir: also the CLI's, from here)
+from .shipped import resolve_name
 
 FORMAT_VERSION = 1
 KEEP = 2  # how many complete checkpoints to keep in a run directory
@@ -219,8 +220,10 @@ def _prune(out_dir: Path, keep: int, step: int) -> None:
 
 
 def resolve_checkpoint(path) -> Path:
-    """A run directory (follow ``latest``) or a checkpoint directory, as a checkpoint directory."""
-    path = Path(path)
+    """A run directory (follow ``latest``) or a checkpoint directory, as a checkpoint directory;
+    the name of a shipped model (``"shakespeare"``, see :mod:`~minillada.infra.shipped`) where no
+    such path exists."""
+    path = resolve_name(path)
     latest = path / "latest"
     if latest.is_file():
         try:
