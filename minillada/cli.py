@@ -23,6 +23,7 @@ import re
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import matplotlib
 import torch
@@ -38,6 +39,9 @@ from .data import SFTDataset, TextDataset, read_jsonl, read_text, synthetic_corp
 from .model import PRESETS, ModelConfig, Transformer
 from .infra.plotting import plot_reversal_bars, plot_reversal_curves
 from .infra.run_dir import check_run_dir, run_lock
+from .infra.shipped import SHIPPED
+from .fast.bench import bench, held_out_prompts
+from .fast.bench import table as bench_table
 from .fast.sampling import generate_fast
 from .sampling import generate_autoregressive
 from .tokenizer import CharTokenizer, WordTokenizer
@@ -180,6 +184,40 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    """``python -m minillada bench``: each decoder's cost on a checkpoint and its own text."""
+    for flag, value in (("--gen-length", args.gen_length), ("--block-length", args.block_length),
+                        ("--batch", args.batch), ("--prompt-length", args.prompt_length),
+                        ("--repeats", args.repeats)):
+        checks.positive_int(value, flag)
+    if args.gen_length % args.block_length:
+        raise ValueError(f"--gen-length {args.gen_length} must be a multiple of --block-length "
+                         f"{args.block_length}")
+    device = checks.device(args.device, "--device")
+    data = args.data
+    if data is None and not Path(args.ckpt).exists() and args.ckpt in SHIPPED:
+        data = "shakespeare"                         # what the shipped models were trained on
+    if data is None:
+        raise ValueError("--data: name the text the checkpoint was trained on (a shipped data set "
+                         "such as shakespeare, or a text file); its last 10% gives the prompts")
+    ckpt = load_checkpoint(args.ckpt, device=device)
+    model, tok = ckpt.model.eval(), ckpt.tokenizer
+    if tok is None:
+        raise ValueError(f"{args.ckpt} has no tokenizer.json, so --data cannot be encoded")
+    prompts = held_out_prompts(read_text(data), tok, args.batch, args.prompt_length, args.seed)
+    rows = bench(model, prompts, args.gen_length, args.block_length, args.repeats,
+                 progress=not args.no_progress)
+    print(bench_table(rows))
+    report = {"ckpt": str(args.ckpt), "data": str(data), "device": str(device),
+              "torch": torch.__version__, "causal": model.config.causal,
+              "parameters": model.num_params(), "rows": rows}
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1))
+    _say(f"wrote {out}")
+    return 0
+
+
 def cmd_reversal(args) -> int:
     """``python -m minillada reversal``: run, print the table, write JSON and PNGs to --out."""
     matplotlib.use("Agg")                                  # the plots go to files, never a window
@@ -282,6 +320,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("bench", help="what each decoder costs on a checkpoint: model calls per "
+                       "token, tokens per second, latency, peak memory",
+                       description="Time every decoder (MDM: plain, blocks, prefix cache, threshold; "
+                       "AR: with and without its KV cache) on prompts from the held-out 10%% of the "
+                       "checkpoint's text; print a table and write it as JSON.")
+    p.add_argument("--ckpt", required=True, help="a run directory, a checkpoint directory, or "
+                   "shakespeare / shakespeare_ar (the shipped models)")
+    p.add_argument("--data", default=None, help="the text the checkpoint was trained on (default "
+                   "for the shipped models: shakespeare)")
+    p.add_argument("--gen-length", type=int, default=64)
+    p.add_argument("--block-length", type=int, default=8)
+    p.add_argument("--batch", type=int, default=1, help="prompts decoded together")
+    p.add_argument("--prompt-length", type=int, default=32)
+    p.add_argument("--repeats", type=int, default=3, help="timed calls per decoder (median)")
+    p.add_argument("--seed", type=int, default=0, help="which held-out windows are the prompts")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--out", default="bench.json", help="the JSON file to write")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser(
         "reversal", help="the reversal-curse experiment: MDM vs AR at toy scale",
