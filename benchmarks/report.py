@@ -13,6 +13,8 @@ import argparse
 import json
 from pathlib import Path
 
+from minillada.fast.bench import table as bench_table
+
 from .common import RESULTS
 from .shakespeare_sample import MEASURED_PROMPTS
 
@@ -204,6 +206,29 @@ def shakespeare_sample() -> list[str]:
     return out
 
 
+def bench_shipped() -> list[str]:
+    """The tables of ``python -m minillada bench`` on the two shipped models."""
+    runs = [d for d in (_load("bench_shakespeare"), _load("bench_shakespeare_ar")) if d is not None]
+    if not runs:
+        return []
+    d, r0 = runs[0], runs[0]["rows"][0]
+    where = (d["device"] if d["device"] != "cpu" else f"{d['cores']}-core CPU") + f", torch {d['torch']}"
+    out = [f"### `bench` on the shipped models ({where})",
+           "`python -m minillada bench --ckpt shakespeare --out benchmarks/results/bench_shakespeare.json`"
+           " (and `--ckpt shakespeare_ar`): "
+           f"{r0['gen_length']} characters after a {r0['prompt_length']}-character held-out prompt, "
+           f"batch {r0['batch']}, blocks of 8, median of the timed calls.", ""]
+    for d in runs:
+        out += [f"{'AR twin' if d['causal'] else 'MDM'} (`--ckpt {d['ckpt']}`):", "",
+                *bench_table(d["rows"]).splitlines(), ""]
+    threshold = [r for d in runs for r in d["rows"] if r["decoder"] == "threshold"]
+    if threshold and threshold[0]["model_calls_per_token"] > 0.99:
+        out.append("The threshold (0.9) saves no calls here: this small character-level model is "
+                   "seldom that sure of a second position in the same step.")
+        return out
+    return out[:-1]
+
+
 def likelihood_gap() -> list[str]:
     d = _load("likelihood_gap")
     if d is None:
@@ -311,7 +336,7 @@ def own_facts() -> list[str]:
 
 def markdown() -> str:
     parts = [reversal_seeds(), throughput(), forward_speed(), sampling(), likelihood(), shakespeare_sample(),
-             likelihood_gap(), tokenizer(), ablations(), own_facts()]
+             bench_shipped(), likelihood_gap(), tokenizer(), ablations(), own_facts()]
     return "\n\n".join("\n".join(p) for p in parts if p).replace("\n\n\n", "\n\n") + "\n"
 
 

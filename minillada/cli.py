@@ -209,7 +209,7 @@ def cmd_bench(args) -> int:
                  progress=not args.no_progress)
     print(bench_table(rows))
     report = {"ckpt": str(args.ckpt), "data": str(data), "device": str(device),
-              "torch": torch.__version__, "causal": model.config.causal,
+              "cores": os.cpu_count(), "torch": torch.__version__, "causal": model.config.causal,
               "parameters": model.num_params(), "rows": rows}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
