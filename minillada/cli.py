@@ -117,6 +117,8 @@ def _train_into(args, config) -> int:
     model_cfg.max_seq_len = max(model_cfg.max_seq_len, config.seq_len)
     torch.manual_seed(config.seed)            # the initial weights too follow --seed
     model = Transformer(model_cfg)
+    if args.init_from is not None:
+        _init_from(model, tok, args.init_from, resume=args.resume)
     _say(f"{config.objective} model: {model.num_params() / 1e6:.2f}M parameters, "
           f"{tok.vocab_size} tokens ({config.tokenizer})")
     t0 = time.perf_counter()
@@ -132,6 +134,37 @@ def _train_into(args, config) -> int:
         _say(f"no steps to run: the run in {args.out} has reached --max-steps {config.max_steps} "
              "(raise it to train further)")
     return 0
+
+
+def _init_from(model, tok, path, resume: bool) -> None:
+    """``--init-from``: start ``model`` from another run's weights. From an AR run into an MDM this
+    is AR-to-diffusion (Dream, Ye et al. 2025; DiffuLLaMA, Gong et al. 2025): the same weights, the
+    attention now bidirectional, trained on with the diffusion loss. We do not shift the logits as
+    Dream does (Dream reads the prediction of token i at position i - 1, where the AR head put it);
+    here position i predicts token i, as every MDM of this library does, so the converted model
+    samples, scores and checkpoints like any other, at the price of relearning that alignment."""
+    if resume:
+        raise ValueError("--init-from starts a new run from another run's weights; --resume continues "
+                         "this one: give one of them")
+    try:
+        src = load_checkpoint(path)
+    except ValueError as e:
+        raise ValueError(f"--init-from: {e}") from None
+    mine, theirs = model.config.to_dict(), src.model.config.to_dict()
+    differ = [k for k in mine if k not in ("causal", "max_seq_len") and mine[k] != theirs.get(k)]
+    if differ:
+        raise ValueError(f"--init-from {path}: its model differs from this run's in "
+                         f"{', '.join(f'{k} ({theirs.get(k)} there, {mine[k]} here)' for k in differ)}; "
+                         "give the same --preset and data")
+    same_tokens = (src.tokenizer is not None and src.tokenizer.vocab_size == tok.vocab_size
+                   and all(src.tokenizer.decode([i]) == tok.decode([i]) for i in range(tok.vocab_size)))
+    if not same_tokens:
+        raise ValueError(f"--init-from {path}: its tokenizer is not this run's (train on the same "
+                         "data with the same --tokenizer)")
+    model.load_state_dict(src.model.state_dict())
+    kind = "AR" if src.model.config.causal else "MDM"
+    _say(f"initialised from {path} ({kind}, step {src.step}); training on as "
+         f"{'an AR model' if model.config.causal else 'a masked diffusion model'}")
 
 
 def _check_sample_flags(args) -> torch.device:
@@ -275,6 +308,9 @@ def _add_train_flags(p) -> None:
     p.add_argument("--out", default="runs/train", help="run directory for checkpoints")
     p.add_argument("--resume", action="store_true",
                    help="continue from the newest intact checkpoint in --out (none yet: start)")
+    p.add_argument("--init-from", metavar="CKPT", default=None,
+                   help="start from this checkpoint's weights (same preset and data); from an AR run "
+                   "with --objective mdm: AR-to-diffusion")
     p.add_argument("--overwrite", action="store_true",
                    help="delete the checkpoints already in --out and start over (without --resume "
                    "or --overwrite, a directory that holds a run is refused)")
