@@ -16,7 +16,7 @@ from pathlib import Path
 from minillada.fast.bench import table as bench_table
 
 from .common import RESULTS
-from .shakespeare_sample import MEASURED_PROMPTS
+from .shakespeare_sample import MEASURED_PROMPTS, _final_meta, val_curve
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
@@ -147,9 +147,7 @@ def _verse(text: str) -> str:
 def shipped_curve(name: str) -> list[dict]:
     """The validation curve in the meta.json of a shipped model (minillada.infra.shipped)."""
     from minillada.infra.shipped import shipped_path
-    run = shipped_path(name)
-    meta = json.loads((run / (run / "latest").read_text().strip() / "meta.json").read_text())
-    return [{"step": r["step"], "val_loss": r["val_loss"]} for r in meta["history"] if "val_loss" in r]
+    return val_curve(_final_meta(shipped_path(name))["history"])
 
 
 def shakespeare_sample() -> list[str]:

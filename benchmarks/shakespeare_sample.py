@@ -148,6 +148,11 @@ def _final_meta(run_dir: Path) -> dict:
     return json.loads((run_dir / latest / "meta.json").read_text())
 
 
+def val_curve(history: list[dict]) -> list[dict]:
+    """The validation points of a run's history: [{"step": ..., "val_loss": ...}, ...]."""
+    return [{"step": r["step"], "val_loss": r["val_loss"]} for r in history if "val_loss" in r]
+
+
 def train_run(workdir: Path, flags: list[str], run_dir: str) -> dict:
     """Run ``minillada train`` with ``flags`` in ``workdir`` and read back what it did."""
     if (workdir / run_dir).exists():                 # a reused --workdir: replace the earlier run
@@ -158,7 +163,7 @@ def train_run(workdir: Path, flags: list[str], run_dir: str) -> dict:
     wall = time.perf_counter() - t0
     meta = _final_meta(workdir / run_dir)
     history, config = meta["history"], meta["train_config"]
-    evals = [{"step": r["step"], "val_loss": r["val_loss"]} for r in history if "val_loss" in r]
+    evals = val_curve(history)
     return {"train_command": _command(["train", *flags]), "train_wall_s": wall,
             "loadavg_before": load_before, "loadavg_after": list(os.getloadavg()),
             "steps": meta["step"], "tokens": meta["step"] * config["batch_size"] * config["seq_len"],
@@ -175,9 +180,11 @@ def ship(workdir: Path, into: Path | None = None) -> list[Path]:
     from minillada.infra.shipped import SHIPPED, shipped_path
     written = []
     for name, run_dir in zip(SHIPPED, (RUN_DIR, AR_RUN_DIR)):
-        ckpt = load_checkpoint(workdir / run_dir)
         dest = shipped_path(name) if into is None else into / name
-        shutil.rmtree(dest, ignore_errors=True)                  # the previous build, replaced
+        if dest.exists() and not (dest / "latest").is_file():   # replace a build, nothing else
+            raise ValueError(f"--ship: {dest} exists and is not a run directory; name another folder")
+        ckpt = load_checkpoint(workdir / run_dir)
+        shutil.rmtree(dest, ignore_errors=True)                  # the previous build
         save_checkpoint(dest, ckpt.model, ckpt.step, tokenizer=ckpt.tokenizer,
                         train_config=ckpt.train_config, history=ckpt.history)
         written.append(dest)

@@ -39,7 +39,7 @@ from .data import SFTDataset, TextDataset, read_jsonl, read_text, synthetic_corp
 from .model import PRESETS, ModelConfig, Transformer
 from .infra.plotting import plot_reversal_bars, plot_reversal_curves
 from .infra.run_dir import check_run_dir, run_lock
-from .infra.shipped import SHIPPED
+from .infra.shipped import shipped_name
 from .fast.bench import bench, held_out_prompts
 from .fast.bench import table as bench_table
 from .fast.sampling import generate_fast
@@ -217,6 +217,18 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def _refuse_to_overwrite_other_files(out: Path) -> None:
+    """``bench --out``: replace an earlier bench report, never another file (a learner's work)."""
+    if not out.exists():
+        return
+    try:
+        earlier = json.loads(out.read_text())
+    except (OSError, ValueError):
+        earlier = None
+    if not (isinstance(earlier, dict) and {"ckpt", "rows"} <= earlier.keys()):
+        raise ValueError(f"--out {out} exists and is not a bench report; name another file")
+
+
 def cmd_bench(args) -> int:
     """``python -m minillada bench``: each decoder's cost on a checkpoint and its own text."""
     for flag, value in (("--gen-length", args.gen_length), ("--block-length", args.block_length),
@@ -226,9 +238,10 @@ def cmd_bench(args) -> int:
     if args.gen_length % args.block_length:
         raise ValueError(f"--gen-length {args.gen_length} must be a multiple of --block-length "
                          f"{args.block_length}")
+    _refuse_to_overwrite_other_files(Path(args.out))        # before anything is timed
     device = checks.device(args.device, "--device")
     data = args.data
-    if data is None and not Path(args.ckpt).exists() and args.ckpt in SHIPPED:
+    if data is None and shipped_name(args.ckpt) is not None:
         data = "shakespeare"                         # what the shipped models were trained on
     if data is None:
         raise ValueError("--data: name the text the checkpoint was trained on (a shipped data set "

@@ -86,3 +86,14 @@ def test_the_command_names_what_is_wrong(tmp_path, capsys):
     capsys.readouterr()
     assert cli_main(["bench", "--ckpt", str(run), "--out", str(tmp_path / "b.json")]) == 2
     assert "--data: name the text the checkpoint was trained on" in capsys.readouterr().err
+
+
+def test_out_replaces_an_earlier_report_but_never_another_file(tmp_path, capsys):
+    mine = tmp_path / "notes.json"
+    mine.write_text('{"my": "work"}')
+    assert cli_main(["bench", "--ckpt", "shakespeare", "--out", str(mine)]) == 2
+    assert "is not a bench report" in capsys.readouterr().err and mine.read_text() == '{"my": "work"}'
+    report = tmp_path / "bench.json"
+    args = ["bench", "--ckpt", "shakespeare_ar", "--gen-length", "8", "--repeats", "1", "--no-progress",
+            "--out", str(report)]
+    assert cli_main(args) == 0 and cli_main(args) == 0                   # the second replaces the first

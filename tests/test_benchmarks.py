@@ -212,3 +212,13 @@ def test_every_shakespeare_trial_is_a_valid_recipe_with_measured_samplers():
         TrainConfig.preset(r["recipe"]["preset"], **recipe)           # raises on a bad field
         assert r["samplers"] and all(0 <= s["real_word_share"] <= 1 and s["repeats"] >= 0
                                      for s in r["samplers"])
+
+
+def test_ship_replaces_an_earlier_build_but_never_another_folder(tmp_path):
+    from benchmarks.shakespeare_sample import ship
+    mine = tmp_path / "into" / "shakespeare"
+    mine.mkdir(parents=True)
+    (mine / "notes.txt").write_text("my work")
+    with pytest.raises(ValueError, match="exists and is not a run directory"):
+        ship(tmp_path, tmp_path / "into")
+    assert (mine / "notes.txt").read_text() == "my work"

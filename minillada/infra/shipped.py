@@ -39,9 +39,12 @@ def shipped_path(name: str) -> Path:
     return WEIGHTS / name
 
 
+def shipped_name(path) -> str | None:
+    """The shipped model ``path`` names (no such file or directory exists), else None."""
+    return str(path) if str(path) in SHIPPED and not Path(path).exists() else None
+
+
 def resolve_name(path) -> Path:
     """``path`` as given, or the shipped model it names when no such file or directory exists."""
-    path = Path(path)
-    if not path.exists() and str(path) in SHIPPED:
-        return shipped_path(str(path))
-    return path
+    name = shipped_name(path)
+    return Path(path) if name is None else shipped_path(name)
