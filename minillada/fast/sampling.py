@@ -2,7 +2,7 @@
 
 :func:`minillada.sampling.generate` is LLaDA's loop and nothing else. This module runs the same
 loop (``generate_fast``, ``infill_fast``, public as ``ml.generate_fast`` and ``ml.infill_fast``)
-with four additions, each of which changes how a step is computed but not what the algorithm
+with five additions, each of which changes how a step is computed but not what the algorithm
 is (a test checks that both give the same tokens wherever their meanings coincide):
 
 * ``threshold`` (Fast-dLLM, Wu et al. 2025, Sec. 3.2): a step reveals *every* masked position of
@@ -23,6 +23,9 @@ is (a test checks that both give the same tokens wherever their meanings coincid
   attended to have changed since. Faster for long prompts or many blocks, not exact for a
   bidirectional model (exact for a causal one); ``benchmarks/sampling_speed.py`` measures both.
 * ``attention_mask`` (B, P): left-padded prompts of different lengths in one batch.
+* decoding rules (:mod:`minillada.fast.decoding`): margin and entropy confidence
+  (``remasking="margin"``, ``"entropy"``), top-k and top-p truncation before the Gumbel-max draw
+  (``top_k``, ``top_p``), and ReMDM-style remasking of decoded tokens (``remask_decoded``).
 * ``return_trace``: a :class:`Trace` of every step, for the pictures of
   :mod:`minillada.infra.plotting`.
 """
@@ -35,7 +38,8 @@ import torch
 
 from ..guidance import guided_logits
 from ..infra import checks
-from ..sampling import get_num_transfer_tokens, remask_step
+from ..sampling import get_num_transfer_tokens
+from .decoding import decode_step, take_back
 
 
 @dataclass
@@ -73,8 +77,10 @@ def _logits_fn(model, prompt_index, cfg_scale, mask_id, attention_mask):
 
 
 def denoise_fast(logits_of, x, region, steps, mask_id, temperature, remasking, threshold, generator,
-                 trace, cache_from=None):
-    """:func:`minillada.sampling.denoise` with threshold decoding, the prefix cache and a trace.
+                 trace, cache_from=None, top_k=None, top_p=None, remask_decoded=0):
+    """:func:`minillada.sampling.denoise` with threshold decoding, the prefix cache, the decoding
+    rules of :mod:`minillada.fast.decoding` (``remasking``, ``top_k``, ``top_p``,
+    ``remask_decoded``) and a trace.
 
     ``cache_from`` (prefix KV cache): the first step runs the whole sequence and keeps the keys and
     values of the positions left of ``cache_from``; later steps run only ``x[:, cache_from:]``
@@ -83,6 +89,10 @@ def denoise_fast(logits_of, x, region, steps, mask_id, temperature, remasking, t
     start = cache_from or 0
     prefix_kv = None
     num_transfer = get_num_transfer_tokens(x.eq(mask_id) & region, steps)          # (B, steps)
+    # remask_decoded: the confidence each token had when it was revealed, and how many tokens the
+    # previous step took back (this step reveals that many more than the plain schedule)
+    recorded = torch.full(x.shape, float("inf"), dtype=torch.float64, device=x.device)   # (B, T)
+    taken_back = torch.zeros_like(num_transfer[:, 0])                                    # (B,)
     for i in range(steps):
         candidates = x.eq(mask_id) & region
         if threshold is not None:
@@ -94,7 +104,7 @@ def denoise_fast(logits_of, x, region, steps, mask_id, temperature, remasking, t
             least = torch.maximum((remaining + steps - i - 1) // (steps - i),
                                   remaining.clamp(max=1))
         else:
-            least = num_transfer[:, i]
+            least = num_transfer[:, i] + taken_back
         if cache_from is None:
             logits = logits_of(x)                                                # (B, T, V)
         elif prefix_kv is None:
@@ -104,23 +114,32 @@ def denoise_fast(logits_of, x, region, steps, mask_id, temperature, remasking, t
         else:
             logits = logits_of(x[:, start:], past_kv=prefix_kv)                  # (B, T-start, V)
         trace.model_calls += 1
-        tail, conf, revealed = remask_step(logits, x[:, start:], candidates[:, start:], least,
+        tail, conf, revealed = decode_step(logits, x[:, start:], candidates[:, start:], least,
                                            mask_id=mask_id, temperature=temperature,
                                            remasking=remasking, threshold=threshold,
-                                           generator=generator)
+                                           generator=generator, top_k=top_k, top_p=top_p)
+        left = revealed.new_zeros(x.shape[0], start)                              # (B, start)
+        revealed = torch.cat([left, revealed], dim=1)                             # (B, T)
+        conf = torch.cat([left.double() - float("inf"), conf.double()], dim=1)     # (B, T)
         x = torch.cat([x[:, :start], tail], dim=1)
+        if remask_decoded and i < steps - 1:
+            # ReMDM-style: take back the least confident tokens revealed at earlier steps
+            recorded = torch.where(revealed, conf, recorded)
+            decoded_before = region & x.ne(mask_id) & ~revealed          # not this step's reveals
+            x, taken_back = take_back(x, decoded_before, recorded, taken_back.new_full(
+                taken_back.shape, remask_decoded), mask_id)
         if trace.start is not None:
-            left = revealed.new_zeros(x.shape[0], start)                          # (B, start)
             trace.tokens.append(x.clone())
-            trace.confidence.append(torch.cat([left.float() - float("inf"), conf.float()], dim=1))
-            trace.revealed.append(torch.cat([left, revealed], dim=1))
+            trace.confidence.append(conf.float())
+            trace.revealed.append(revealed)
     return x
 
 
 @torch.no_grad()
 def generate_fast(model, prompt, steps=128, gen_length=128, block_length=128, temperature=0.,
                   cfg_scale=0., remasking="low_confidence", mask_id=None, threshold=None,
-                  attention_mask=None, generator=None, return_trace=False, kv_cache=False):
+                  attention_mask=None, generator=None, return_trace=False, kv_cache=False,
+                  top_k=None, top_p=None, remask_decoded=0):
     """:func:`minillada.sampling.generate` with its options (see the module docstring); returns
     (B, P + gen_length) token ids, and the :class:`Trace` too with ``return_trace``."""
     prompt, mask_id, num_blocks = checks.generate_fast_args(**locals())
@@ -140,18 +159,22 @@ def generate_fast(model, prompt, steps=128, gen_length=128, block_length=128, te
         region = ((positions >= lo) & (positions < hi)).expand(B, -1)
         x = denoise_fast(logits_of, x, region, steps // num_blocks, mask_id=mask_id,
                          temperature=temperature, remasking=remasking, threshold=threshold,
-                         generator=generator, trace=trace, cache_from=lo if kv_cache else None)
+                         generator=generator, trace=trace, cache_from=lo if kv_cache else None,
+                         top_k=top_k, top_p=top_p, remask_decoded=remask_decoded)
     return (x, trace) if return_trace else x
 
 
 @torch.no_grad()
 def infill_fast(model, x, steps=None, temperature=0., cfg_scale=0., remasking="low_confidence",
-                mask_id=None, threshold=None, generator=None, return_trace=False):
-    """:func:`minillada.sampling.infill` with threshold decoding and a trace."""
-    x, mask_id, steps = checks.infill_args(**locals())
+                mask_id=None, threshold=None, generator=None, return_trace=False, top_k=None,
+                top_p=None, remask_decoded=0):
+    """:func:`minillada.sampling.infill` with threshold decoding, the decoding rules of
+    :mod:`minillada.fast.decoding` and a trace."""
+    x, mask_id, steps = checks.infill_fast_args(**locals())
     region = x.eq(mask_id)
     logits_of = _logits_fn(model, ~region, cfg_scale=cfg_scale, mask_id=mask_id, attention_mask=None)
     trace = Trace(start=x.clone() if return_trace else None)
     x = denoise_fast(logits_of, x, region, steps, mask_id=mask_id, temperature=temperature,
-                     remasking=remasking, threshold=threshold, generator=generator, trace=trace)
+                     remasking=remasking, threshold=threshold, generator=generator, trace=trace,
+                     top_k=top_k, top_p=top_p, remask_decoded=remask_decoded)
     return (x, trace) if return_trace else x

@@ -14,6 +14,8 @@ import numbers
 import torch
 
 REMASKING = ("low_confidence", "random")
+# the fast samplers' rules (minillada.fast.decoding): the chapter's two, and two more confidences
+FAST_REMASKING = REMASKING + ("margin", "entropy")
 
 
 def token_ids(x, name: str = "x0", vocab_size: int | None = None, empty_ok: bool = False) -> None:
@@ -515,13 +517,16 @@ def masked_token_ce_args(model, windows, rate, mask_id, batch_size, **unchecked)
     return mask_id, windows
 
 
-def sampling_args(model, steps, temperature, remasking, cfg_scale, threshold=None) -> None:
+def sampling_args(model, steps, temperature, remasking, cfg_scale, threshold=None,
+                  rules=REMASKING) -> None:
     """The numbers shared by the samplers (``generate``, ``infill`` and their fast versions)."""
     if not hasattr(model, "config"):
         raise ValueError("the model needs a .config (a minillada Transformer has one)")
     positive_int(steps, "steps")
-    if remasking not in REMASKING:
-        raise ValueError(f"remasking must be one of {REMASKING}, got {remasking!r}")
+    if remasking not in rules:
+        hint = ("" if remasking not in FAST_REMASKING else
+                f"; {remasking!r} is a rule of ml.generate_fast and ml.infill_fast")
+        raise ValueError(f"remasking must be one of {rules}, got {remasking!r}{hint}")
     sampling_temperature(temperature)
     number(cfg_scale, "cfg_scale (0 is no guidance)", 0)
     if threshold is not None:
@@ -529,11 +534,11 @@ def sampling_args(model, steps, temperature, remasking, cfg_scale, threshold=Non
 
 
 def generate_args(model, prompt, steps, gen_length, block_length, temperature, cfg_scale, remasking,
-                  mask_id, threshold=None, **unchecked) -> tuple[torch.Tensor, int, int]:
+                  mask_id, threshold=None, rules=REMASKING, **unchecked) -> tuple[torch.Tensor, int, int]:
     """``generate``'s door (and ``generate_fast``'s; ``unchecked`` takes the arguments that need no
     check here, such as the generator). Returns (the prompt as (B, P) ids on the model's device,
     mask_id, the number of blocks)."""
-    sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)
+    sampling_args(model, steps, temperature, remasking, cfg_scale, threshold, rules)
     num_blocks = blocks(gen_length, block_length, steps)
     mask_id = mask_id_of(model, mask_id)
     prompt = tokens_for(model, prompt, "prompt", empty_ok=True)   # empty: unconditional
@@ -544,23 +549,47 @@ def generate_args(model, prompt, steps, gen_length, block_length, temperature, c
     return prompt, mask_id, num_blocks
 
 
-def generate_fast_args(model, prompt, cfg_scale, kv_cache, **rest) -> tuple[torch.Tensor, int, int]:
-    """``generate_fast``'s door: ``generate``'s, and the prefix cache without guidance."""
-    checked = generate_args(model, prompt, cfg_scale=cfg_scale, **rest)
+def decoding_rules(top_k, top_p, remask_decoded, threshold) -> None:
+    """The options of ``minillada.fast.decoding``: a top-k of at least 1, a top-p in (0, 1], a
+    count of tokens to take back of at least 0, and no taking back with a threshold (which may end
+    a block early, before the tokens taken back are predicted again)."""
+    if top_k is not None:
+        positive_int(top_k, "top_k")
+    if top_p is not None:
+        number(top_p, "top_p", 0, 1, open_low=True)
+    positive_int(remask_decoded, "remask_decoded", zero_ok=True)
+    if remask_decoded and threshold is not None:
+        raise ValueError("remask_decoded > 0 with a threshold is not supported: the threshold may end a "
+                         "block before the tokens taken back are predicted again; give one of them")
+
+
+def generate_fast_args(model, prompt, cfg_scale, kv_cache, top_k, top_p, remask_decoded,
+                       **rest) -> tuple[torch.Tensor, int, int]:
+    """``generate_fast``'s door: ``generate``'s with the fast rules, the decoding options, and the
+    prefix cache without guidance."""
+    checked = generate_args(model, prompt, cfg_scale=cfg_scale, rules=FAST_REMASKING, **rest)
+    decoding_rules(top_k, top_p, remask_decoded, rest.get("threshold"))
     if kv_cache and cfg_scale > 0:
         raise ValueError("kv_cache=True does not support classifier-free guidance (cfg_scale > 0)")
     return checked
 
 
+def infill_fast_args(top_k, top_p, remask_decoded, **rest) -> tuple[torch.Tensor, int, int]:
+    """``infill_fast``'s door: ``infill``'s with the fast rules and the decoding options."""
+    checked = infill_args(rules=FAST_REMASKING, **rest)
+    decoding_rules(top_k, top_p, remask_decoded, rest.get("threshold"))
+    return checked
+
+
 def infill_args(model, x, steps, temperature, cfg_scale, remasking, mask_id, threshold=None,
-                **unchecked) -> tuple[torch.Tensor, int, int]:
+                rules=REMASKING, **unchecked) -> tuple[torch.Tensor, int, int]:
     """``infill``'s door. Returns (x as (B, T) ids on the model's device, mask_id, steps: by
     default one per mask of the row with the most)."""
     mask_id = mask_id_of(model, mask_id)
     x = tokens_for(model, x, "x")
     if steps is None:
         steps = max(int(x.eq(mask_id).sum(dim=1).max()), 1)
-    sampling_args(model, steps, temperature, remasking, cfg_scale, threshold)
+    sampling_args(model, steps, temperature, remasking, cfg_scale, threshold, rules)
     return x, mask_id, steps
 
 
