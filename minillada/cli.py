@@ -42,6 +42,7 @@ from .infra.run_dir import check_run_dir, run_lock
 from .infra.shipped import shipped_name
 from .fast.bench import bench, held_out_prompts
 from .fast.bench import table as bench_table
+from .fast.block_diffusion import generate_blocks
 from .fast.sampling import generate_fast
 from .sampling import generate_autoregressive
 from .tokenizer import CharTokenizer, WordTokenizer
@@ -177,6 +178,14 @@ def _check_sample_flags(args) -> torch.device:
     checks.number(args.temperature, "--temperature (0 is greedy)", 0)
     if args.threshold is not None:
         checks.number(args.threshold, "--threshold", 0, 1, open_low=True)
+    if args.top_k is not None:
+        checks.positive_int(args.top_k, "--top-k")
+    if args.top_p is not None:
+        checks.number(args.top_p, "--top-p", 0, 1, open_low=True)
+    checks.positive_int(args.remask_decoded, "--remask-decoded", zero_ok=True)
+    if args.remask_decoded and args.threshold is not None:
+        raise ValueError("--remask-decoded with --threshold is not supported (a threshold may end a "
+                         "block before the tokens taken back are predicted again); give one of them")
     return checks.device(args.device, "--device")
 
 
@@ -193,7 +202,9 @@ def cmd_sample(args) -> int:
         raise ValueError(f"--prompt: {e}") from None
     mdm_only = [flag for flag, value in (("--steps", args.steps), ("--block-length", args.block_length),
                                          ("--threshold", args.threshold), ("--kv-cache", args.kv_cache),
-                                         ("--remasking", args.remasking != "low_confidence"))
+                                         ("--remasking", args.remasking != "low_confidence"),
+                                         ("--remask-decoded", args.remask_decoded),
+                                         ("--top-k", args.top_k), ("--top-p", args.top_p))
                 if value not in (None, False)]
     if model.config.causal and mdm_only:
         raise ValueError(f"{', '.join(mdm_only)}: masked diffusion settings, but {args.ckpt} holds an "
@@ -201,9 +212,20 @@ def cmd_sample(args) -> int:
     if not ids and model.config.causal:
         raise ValueError("--prompt is empty: an autoregressive model needs at least one token to "
                          "continue (a masked diffusion model can start from nothing)")
+    block_size = (ckpt.train_config.get("block_size")
+                  if ckpt.train_config.get("objective") == "bd3" else None)
+    not_bd3 = [f for f in mdm_only if f in ("--steps", "--block-length", "--threshold", "--kv-cache",
+                                            "--remask-decoded")]
+    if block_size and not_bd3:
+        raise ValueError(f"{', '.join(not_bd3)}: LLaDA sampler settings, but {args.ckpt} holds a "
+                         f"block-diffusion model, which decodes its own blocks of {block_size} one "
+                         "token a step with an exact cache; leave them out")
     prompt = torch.tensor([ids], dtype=torch.long, device=device)          # (1, P); P = 0 is allowed
     g = torch.Generator().manual_seed(args.seed)
-    if model.config.causal:
+    if block_size:
+        out = generate_blocks(model, prompt, args.gen_length, block_size, temperature=args.temperature,
+                              remasking=args.remasking, generator=g, top_k=args.top_k, top_p=args.top_p)
+    elif model.config.causal:
         out = generate_autoregressive(model, prompt, args.gen_length, args.temperature, g,
                                       eos_id=tok.eos_id)
     else:
@@ -212,7 +234,8 @@ def cmd_sample(args) -> int:
                             gen_length=gen_length,
                             block_length=gen_length if args.block_length is None else args.block_length,
                             temperature=args.temperature, remasking=args.remasking,
-                            threshold=args.threshold, generator=g, kv_cache=args.kv_cache)
+                            threshold=args.threshold, generator=g, kv_cache=args.kv_cache,
+                            top_k=args.top_k, top_p=args.top_p, remask_decoded=args.remask_decoded)
     print(tok.decode(out[0, prompt.shape[1]:], skip_special=True))
     return 0
 
@@ -358,11 +381,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=None, help="default: gen-length (one per step)")
     p.add_argument("--block-length", type=int, default=None, help="default: gen-length")
     p.add_argument("--temperature", type=float, default=0.0)
-    p.add_argument("--remasking", default="low_confidence", choices=checks.REMASKING,
+    p.add_argument("--remasking", default="low_confidence", choices=checks.FAST_REMASKING,
                    help="MDM: which predictions a step keeps: the most confident (LLaDA's "
                    "Algorithm 5) or random ones (Algorithm 4, the reverse process as it is)")
     p.add_argument("--threshold", type=float, default=None,
                    help="confidence-threshold parallel decoding (Fast-dLLM)")
+    p.add_argument("--top-k", type=int, default=None, help="draw only from the k most likely tokens")
+    p.add_argument("--top-p", type=float, default=None,
+                   help="draw only from the nucleus: the most likely tokens whose mass reaches p")
+    p.add_argument("--remask-decoded", type=int, default=0, metavar="R",
+                   help="each step takes back the R least confident decoded tokens (ReMDM-style)")
     p.add_argument("--kv-cache", action="store_true",
                    help="MDM: Fast-dLLM's approximate prefix cache across blocks (AR models always "
                    "use their exact KV cache)")

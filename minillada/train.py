@@ -31,6 +31,7 @@ import torch
 from .infra import checks, rng
 from .fast import distributed
 from .infra.checkpoint import last_checkpoint, point_latest, save_checkpoint
+from .fast.block_diffusion import block_diffusion_loss, generate_blocks
 from .fast.training import step_function, step_loss  # noqa: F401 (step_loss: for the notebooks)
 from .losses import autoregressive_loss, diffusion_loss
 from .infra.progress import progress_bar
@@ -147,6 +148,9 @@ def validation_loss(model, data, config: TrainConfig, mask_id: int, device) -> f
         x0 = x0.to(device)
         if config.objective == "ar":
             total += float(autoregressive_loss(model, x0, pl))
+        elif config.objective == "bd3":      # the block-diffusion bound (fast/block_diffusion.py)
+            total += float(block_diffusion_loss(model, x0, config.block_size, pl, eps=config.mask_eps,
+                                                generator=g_mask, mask_id=mask_id))
         else:
             total += float(diffusion_loss(model, x0, pl, eps=config.mask_eps, generator=g_mask,
                                           mask_id=mask_id))
@@ -164,6 +168,8 @@ def sample_text(model, data, tokenizer, config: TrainConfig, device, n_prompt: i
     model.eval()
     if config.objective == "mdm":
         out = generate(model, prompt, steps=n_new, gen_length=n_new, block_length=n_new)
+    elif config.objective == "bd3":
+        out = generate_blocks(model, prompt, n_new, config.block_size)
     else:
         out = generate_autoregressive(model, prompt, n_new)
     model.train(was_training)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields
 from .infra import checks
 from .model import PRESETS
 
-OBJECTIVES = ("mdm", "ar")
+OBJECTIVES = ("mdm", "ar", "bd3")
 SCHEDULES = ("cosine", "wsd", "constant")
 OPTIMIZERS = ("adamw", "muon")
 TOKENIZER_KINDS = ("char", "word", "bpe")     # the command line builds one of these from the data
@@ -38,7 +38,9 @@ TRAIN_PRESETS = {
 
 @dataclass
 class TrainConfig:
-    objective: str = "mdm"        # "mdm": masked diffusion (LLaDA); "ar": the same net, causal
+    objective: str = "mdm"        # "mdm": masked diffusion (LLaDA); "ar": the same net, causal;
+                                  # "bd3": block diffusion (fast/block_diffusion.py)
+    block_size: int = 16          # "bd3": tokens per block (the sequence is whole blocks)
     model_preset: str = "tiny"    # the model size, see model.PRESETS
     tokenizer: str = "char"       # for the command line: "char", "word" or "bpe"
     bpe_vocab_size: int = 512

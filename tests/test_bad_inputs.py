@@ -191,6 +191,13 @@ LIBRARY = [
             "remasking"),
     *_cases("generate_fast.threshold", _kw(ml.generate_fast, GEN, "threshold"),
             [0, -0.5, 1.5, NAN, INF, "0.9"], "threshold"),
+    *_cases("generate_fast.top_k", _kw(ml.generate_fast, GEN, "top_k"), [0, -1, 2.0, "3"], "top_k"),
+    *_cases("generate_fast.top_p", _kw(ml.generate_fast, GEN, "top_p"), [0, -0.5, 1.5, NAN], "top_p"),
+    *_cases("generate_fast.remask_decoded", _kw(ml.generate_fast, GEN, "remask_decoded"), [-1, 1.5, "1"],
+            "remask_decoded"),
+    *_cases("generate_fast.remasking", _kw(ml.generate_fast, GEN, "remasking"), ["greedy", None],
+            "remasking"),
+    *_cases("generate.remasking", _kw(ml.generate, GEN, "remasking"), ["margin"], "generate_fast"),
     *_cases("generate.mask_id", _kw(ml.generate, GEN, "mask_id"), [99, -1, 1.5, "1"], "mask_id"),
     *_cases("generate_fast.attention_mask", _kw(ml.generate_fast, GEN, "attention_mask"),
             [[[1]], [[1, 1, 1]]], "attention_mask"),
@@ -370,7 +377,8 @@ SAMPLE_FLAGS = {
     "--gen-length": ["0", "-1", "1000", "x"], "--steps": ["0", "-1", "x"], "--block-length": ["0", "-1", "3"],
     "--temperature": ["nan", "inf", "-1", "x"], "--threshold": ["0", "1.5", "nan", "-0.5"],
     "--device": ["tpu", "", "cuda:x", "cuda:99"], "--prompt": ["zzz", "[MASK"],
-    "--remasking": ["greedy", ""],
+    "--remasking": ["greedy", ""], "--top-k": ["0", "-2", "x"], "--top-p": ["0", "1.5", "nan"],
+    "--remask-decoded": ["-1", "x"],
 }
 REVERSAL_FLAGS = {
     "--n-facts": ["0", "-1", "100000", "x"], "--paired-fraction": ["1", "1.5", "-0.1", "nan"],
@@ -398,7 +406,9 @@ CLI = [
     *[pytest.param(["sample", "--ckpt", "{d}/ar", "--prompt", "he", *flags], flags[0],
                    id=f"sample AR {flags}")
       for flags in (["--block-length", "4", "--threshold", "0.5"], ["--steps", "4"], ["--kv-cache"],
-                    ["--remasking", "random"])],
+                    ["--remasking", "random"], ["--top-p", "0.9"], ["--remask-decoded", "1"])],
+    pytest.param(["sample", "--ckpt", "{d}/mdm", "--prompt", "he", "--gen-length", "8", "--threshold", "0.9",
+                  "--remask-decoded", "1"], "--remask-decoded", id="sample --remask-decoded + --threshold"),
     pytest.param([*TRAIN[:-2], "--out", ""], "--out is empty", id="train --out ''"),
     pytest.param(["reversal", "--quick", "--no-progress", "--out", ""], "--out is empty",
                  id="reversal --out ''"),
@@ -427,7 +437,7 @@ def test_a_bad_flag_is_one_line_and_exit_code_2(files, argv, name):
 
 
 def test_the_table_is_as_large_as_reported():
-    assert (len(LIBRARY), len(CLI)) == (710, 119)
+    assert (len(LIBRARY), len(CLI)) == (724, 130)
 
 
 # ---- what the command line accepts, and how a failed run ends ----------------------------------

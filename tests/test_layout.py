@@ -24,7 +24,8 @@ TOP_LEVEL = {*CHAPTERS, "cli", "__init__", "__main__", "fast", "infra", "corpora
 ALLOWED = {
     "model": {"infra.checks", "fast.kv_cache"},               # the cache state the samplers pass in
     "train": {"infra.checks", "infra.rng", "infra.checkpoint", "infra.progress", "infra.run_dir",
-              "fast.distributed", "fast.training"},           # hands its fast step to fast.training
+              "fast.distributed", "fast.training",            # hands its fast step to fast.training
+              "fast.block_diffusion"},                        # and objective "bd3" to its module
     "reversal": {"infra.checks"},
     "reversal.task": {"infra.checks"},
     "reversal.jsonl": {"infra.checks"},

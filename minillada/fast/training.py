@@ -9,7 +9,8 @@ more around the same computation, and :func:`minillada.train.train` hands the st
 * data parallelism under ``torchrun``: every rank draws the *global* batch and its masks and keeps
   its own rows, so N processes see exactly the batches one process would (``fast/distributed.py``);
 * bf16 autocast on CUDA, ``torch.compile``, or CUDA graphs for small models (``fast/cuda_graph.py``);
-* the autoregressive baseline (``objective="ar"``): next-token cross-entropy instead.
+* the autoregressive baseline (``objective="ar"``): next-token cross-entropy instead;
+* block diffusion (``objective="bd3"``, one process): ``fast/block_diffusion.py``'s loss instead.
 
 With none of them, the step computed here is the plain one, float for float:
 ``tests/test_train.py`` trains one run each way and compares the losses and the checkpoints' bytes.
@@ -23,6 +24,7 @@ from . import distributed
 from .cuda_graph import cuda_graphed
 from ..losses import autoregressive_loss_from_logits, diffusion_loss_from_logits
 from ..masking import forward_process
+from .block_diffusion import block_diffusion_loss
 
 
 def step_loss(model, x0, prompt_lengths, config, mask_id: int, generator=None,
@@ -39,6 +41,10 @@ def step_loss(model, x0, prompt_lengths, config, mask_id: int, generator=None,
         with autocast:
             logits = model(x0[rows])                                           # (b, T, V)
         return autoregressive_loss_from_logits(logits, x0[rows], pl)
+    if config.objective == "bd3":          # block diffusion: one t per block (fast/block_diffusion.py)
+        with autocast:
+            return block_diffusion_loss(model, x0[rows], config.block_size, pl, eps=config.mask_eps,
+                                        generator=generator)
     xt, masked, p_mask = forward_process(x0, mask_id, eps=config.mask_eps,
                                          prompt_lengths=prompt_lengths, generator=generator)
     with autocast:
@@ -52,6 +58,9 @@ def _fast_forward(model, config, device, dist, data):
     graphs = config.cuda_graph and device.type == "cuda"
     if graphs and dist.enabled:
         raise ValueError("cuda_graph=True does not support data parallelism (torchrun)")
+    if config.objective == "bd3" and dist.enabled:
+        raise ValueError("objective='bd3' trains in one process (its loss calls the model's layers, "
+                         "which DDP does not wrap); run it without torchrun")
     autocast = torch.autocast("cuda", dtype=torch.bfloat16,
                               enabled=device.type == "cuda" and config.bf16, cache_enabled=not graphs)
     net = model

@@ -381,6 +381,45 @@ def diffusion_loss_args(model, x0, prompt_lengths_, mask_id) -> int:
     return mask_id
 
 
+def block_size_of(block_size, T: int, what: str) -> None:
+    """A block-diffusion block size: a positive int that tiles ``what``'s ``T`` positions."""
+    positive_int(block_size, "block_size")
+    if T % block_size:
+        raise ValueError(f"{what} ({T} positions) must be a multiple of block_size={block_size}: "
+                         "block diffusion cuts the sequence into whole blocks")
+
+
+def block_diffusion_args(model, x0, block_size, prompt_lengths_, mask_id) -> int:
+    """``block_diffusion_loss``'s door: ``diffusion_loss``'s, a bidirectional model, and whole
+    blocks. Returns the mask id."""
+    if getattr(getattr(model, "config", None), "causal", False):
+        raise ValueError("block diffusion needs a bidirectional model (causal=False): the attention "
+                         "mask of block diffusion replaces the causal one")
+    mask_id = diffusion_loss_args(model, x0, prompt_lengths_, mask_id)
+    block_size_of(block_size, x0.shape[1], "the sequence length")
+    return mask_id
+
+
+def generate_blocks_args(model, prompt, gen_length, block_size, steps_per_block, temperature,
+                         remasking, kv_cache, mask_id, top_k, top_p, **unchecked):
+    """``generate_blocks``'s door. Returns (the prompt as (B, P) ids on the model's device, mask_id)."""
+    if getattr(getattr(model, "config", None), "causal", False):
+        raise ValueError("generate_blocks needs a block-diffusion model (causal=False)")
+    positive_int(gen_length, "gen_length")
+    positive_int(block_size, "block_size")
+    if steps_per_block is not None:
+        positive_int(steps_per_block, "steps_per_block")
+    sampling_args(model, 1, temperature, remasking, 0., None, FAST_REMASKING)
+    flag(kv_cache, "kv_cache")
+    decoding_rules(top_k, top_p, 0, None)
+    mask_id = mask_id_of(model, mask_id)
+    prompt = tokens_for(model, prompt, "prompt", empty_ok=True)
+    no_mask(prompt, mask_id, "prompt", "the answer is what generate_blocks fills in")
+    fits(model.config, prompt.shape[1] + gen_length,
+         f"prompt ({prompt.shape[1]} tokens) + gen_length ({gen_length})")
+    return prompt, mask_id
+
+
 def autoregressive_loss_args(model, x0, prompt_lengths_) -> None:
     """``autoregressive_loss``'s door: a causal model, ids of at least 2 tokens a row."""
     config = getattr(model, "config", None)
@@ -842,6 +881,12 @@ def train_config(config, choices: dict) -> None:
     if config.cuda_graph and (config.compile or config.grad_accum > 1):
         raise ValueError("cuda_graph=True works alone: not with compile=True (choose one fast "
                          "path) and not with grad_accum > 1 (each replay overwrites the gradients)")
+    positive_int(config.block_size, "TrainConfig.block_size")
+    if config.objective == "bd3":
+        block_size_of(config.block_size, config.seq_len, "TrainConfig.seq_len")
+        if config.compile or config.cuda_graph:
+            raise ValueError("objective='bd3' runs the model's layers with its own attention mask, "
+                             "which compile=True and cuda_graph=True do not wrap; leave them off")
 
 
 def train_args(model, data, config, config_type, resume, out_dir, **unchecked) -> None:
@@ -854,6 +899,8 @@ def train_args(model, data, config, config_type, resume, out_dir, **unchecked) -
                          f"generator)), got {type(data).__name__}")
     if config.objective == "ar" and not model.config.causal:
         raise ValueError("objective='ar' needs a model built with causal=True")
+    if config.objective == "bd3" and model.config.causal:
+        raise ValueError("objective='bd3' needs a model built with causal=False")
     if resume and out_dir is None:
         raise ValueError("resume=True needs the out_dir of the run to resume")
 

@@ -30,7 +30,7 @@ from .checkpoint import (Checkpoint, list_checkpoints, load_checkpoint, remove_s
 from .lock import RunDirInUse, run_lock, writable_dir  # noqa: F401 (RunDirInUse: for callers)
 
 # the TrainConfig fields that decide the model and its vocabulary: a resume must keep them
-MODEL_SETTINGS = ("objective", "model_preset", "tokenizer", "bpe_vocab_size")
+MODEL_SETTINGS = ("objective", "model_preset", "tokenizer", "bpe_vocab_size", "block_size")
 
 
 def check_run_dir(run_dir, resume: bool = False, overwrite: bool = False,
