@@ -332,9 +332,100 @@ def own_facts() -> list[str]:
     return out
 
 
+def decoding_rules() -> list[str]:
+    """The decoding rules of ``fast/decoding.py`` on the toy task and on the shipped Shakespeare MDM."""
+    d = _load("decoding_rules")
+    if d is None:
+        return []
+    trained = d["toy_model"]
+    steps = sorted({r["steps"] for r in d["toy"]}, reverse=True)
+    out = [f"### Decoding rules ({_where(d)})",
+           "`python -m benchmarks.decoding_rules`. The toy task: an MDM trained with chapter 7's "
+           f"recipe on the couplets task ({trained['steps']} steps, {trained['train_s']:.0f} s) answers "
+           "the forward and reversed test questions, 8 positions an answer, in one block; accuracy "
+           "(forward / reversed) by steps per answer:", "",
+           "| rule | " + " | ".join(f"{s} steps" for s in steps) + " |",
+           "|---|" + "---|" * len(steps)]
+    by = {(r["rule"], r["steps"]): r for r in d["toy"]}
+    for rule in dict.fromkeys(r["rule"] for r in d["toy"]):
+        cells = [f"{_pct(by[rule, s]['accuracy'])} ({_pct(by[rule, s]['forward'])} / "
+                 f"{_pct(by[rule, s]['reversed'])})" for s in steps]
+        out.append(f"| {rule} | " + " | ".join(cells) + " |")
+    out += ["", "Shakespeare: the shipped MDM (`--ckpt shakespeare`), the README's sampler (blocks of 8, "
+            "temperature 0.8) changed by one rule, 20 samples of 64 characters (the prompts and seeds "
+            "of the Shakespeare benchmark):", "",
+            "| rule | words in the corpus | back-to-back repeats |", "|---|---|---|"]
+    for r in d["shakespeare"]:
+        out.append(f"| {r['rule']} | {_pct(r['real_word_share'])} | {r['repeats']} |")
+    return out
+
+
+def block_diffusion() -> list[str]:
+    """Block diffusion against LLaDA's blocks: speed on a long answer, and the Shakespeare bound."""
+    d, bound = _load("block_diffusion_speed"), _load("block_diffusion_bound")
+    if d is None:
+        return []
+    s = d["settings"]
+    out = [f"### Block diffusion (BD3-LM) against LLaDA's blocks ({_where(d)})",
+           f"`python -m benchmarks.block_diffusion`. Speed: an untrained `tiny` network decodes "
+           f"{s['gen_length']} tokens after a {s['prompt_length']}-token prompt in blocks of "
+           f"{s['block_length']}, one token a step (median of {s['repeats']} interleaved repeats):", "",
+           "| decoder | seconds | tokens/s | speed-up over LLaDA's prefix cache |", "|---|---|---|---|"]
+    for r in d["speed"]:
+        out.append(f"| {r['decoder']} | {r['seconds']:.2f} | {r['tokens_per_s']:.0f} | "
+                   f"{r['speedup_vs_prefix_cache']:.2f}x |")
+    b = bound and bound["bound"]
+    if b:
+        c, m = b["compare"], b["measured"]
+        out += ["", "The bound: the README's Shakespeare recipe with `--objective bd3 --block-size 16` "
+                f"({b['steps']} steps; {b['train_wall_s']:.0f} s of training at a load average of "
+                f"{b['loadavg_after'][2]:.1f}, beside other jobs, so no speed figure), validation loss "
+                "in nats per character (an upper bound on the NLL for both diffusion models, the exact "
+                "NLL for the AR model), and 20 samples of 64 characters at temperature 0.8:", "",
+                "| model | validation | words in the corpus | back-to-back repeats |", "|---|---|---|---|",
+                f"| MDM (LLaDA), shipped | {c['mdm']['val_loss']:.3f} | {_pct(c['mdm']['real_word_share'])} "
+                f"| {c['mdm']['repeats']} |",
+                f"| block diffusion, blocks of 16 | {b['val_loss']:.3f} | {_pct(m['real_word_share'])} | "
+                f"{m['repeats']} |",
+                f"| AR twin, shipped | {c['ar']['val_loss']:.3f} | {_pct(c['ar']['real_word_share'])} | "
+                f"{c['ar']['repeats']} |"]
+    return out
+
+
+def reversal_convert() -> list[str]:
+    """Chapter 7 on an AR model converted into a diffusion model (issue 29, item 3)."""
+    d = _load("reversal_convert")
+    if d is None:
+        return []
+    acc, steps = d["accuracy"], d["steps_trained"]
+    out = [f"### AR to diffusion: does the converted model gain the reversed answers? ({_where(d)}, "
+           f"seed {d['seed']})",
+           "`python -m benchmarks.reversal_convert`: the AR twin of the reversal experiment, trained as "
+           f"`run` trains it ({steps['ar']} steps: forward {_pct(acc['ar']['forward'])}, reversed "
+           f"{_pct(acc['ar']['reversed'])}), then its weights with the attention made bidirectional "
+           "(no logit shift) trained on with the diffusion loss; beside it the MDM from scratch on the "
+           "same batches and masks. Both stop once the reversed answers pass 95% twice in a row.", "",
+           "| diffusion steps | converted: forward / reversed | from scratch: forward / reversed |",
+           "|---|---|---|"]
+    for r in d["table"]:
+        if r["diffusion_step"] % 100 == 0 or r is d["table"][-1]:
+            scratch = (f"{_pct(r['scratch_forward'])} / {_pct(r['scratch_reversed'])}"
+                       if r["scratch_forward"] != "-" else "-")
+            out.append(f"| {r['diffusion_step']} | {_pct(r['forward'])} / {_pct(r['reversed'])} | "
+                       f"{scratch} |")
+    out += ["", f"Right after the conversion the model answers nothing (its head still predicts the "
+            "*next* token at each position, and here position i must predict token i); it gains the "
+            "reversed answers, a little ahead of the "
+            f"model from scratch in the middle, and both stop at {steps['converted']} and "
+            f"{steps['mdm']} steps: on this task the AR start saves no steps.", "",
+            "![AR to diffusion](benchmarks/results/reversal_convert.png)"]
+    return out
+
+
 def markdown() -> str:
     parts = [reversal_seeds(), throughput(), forward_speed(), sampling(), likelihood(), shakespeare_sample(),
-             bench_shipped(), likelihood_gap(), tokenizer(), ablations(), own_facts()]
+             bench_shipped(), decoding_rules(), block_diffusion(), reversal_convert(), likelihood_gap(),
+             tokenizer(), ablations(), own_facts()]
     return "\n\n".join("\n".join(p) for p in parts if p).replace("\n\n\n", "\n\n") + "\n"
 
 

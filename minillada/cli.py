@@ -274,12 +274,14 @@ def cmd_bench(args) -> int:
     if tok is None:
         raise ValueError(f"{args.ckpt} has no tokenizer.json, so --data cannot be encoded")
     prompts = held_out_prompts(read_text(data), tok, args.batch, args.prompt_length, args.seed)
+    block_size = (ckpt.train_config.get("block_size")
+                  if ckpt.train_config.get("objective") == "bd3" else None)
     rows = bench(model, prompts, args.gen_length, args.block_length, args.repeats,
-                 progress=not args.no_progress)
+                 progress=not args.no_progress, block_size=block_size)
     print(bench_table(rows))
     report = {"ckpt": str(args.ckpt), "data": str(data), "device": str(device),
               "cores": os.cpu_count(), "torch": torch.__version__, "causal": model.config.causal,
-              "parameters": model.num_params(), "rows": rows}
+              "parameters": model.num_params(), "block_size": block_size, "rows": rows}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))

@@ -45,6 +45,14 @@ def test_an_autoregressive_model_gets_its_two_decoders():
     assert all(r["model_calls_per_token"] == 1.0 for r in rows)
 
 
+def test_a_block_diffusion_model_gets_its_sampler_and_its_calls_are_counted():
+    # generate_blocks runs the model's layers itself, not model.forward: the count must still see it
+    rows = bench(_model(), torch.randint(0, 11, (2, 4)), gen_length=8, block_length=8, repeats=1,
+                 block_size=4)
+    assert [r["decoder"] for r in rows] == ["block diffusion, no cache", "block diffusion + exact cache"]
+    assert all(r["model_calls_per_token"] == 1.0 for r in rows)
+
+
 def test_prompts_come_from_the_held_out_tenth():
     text = "abcdefghij" * 50
     tok = CharTokenizer.train(text)

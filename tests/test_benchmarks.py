@@ -222,3 +222,25 @@ def test_ship_replaces_an_earlier_build_but_never_another_folder(tmp_path):
     with pytest.raises(ValueError, match="exists and is not a run directory"):
         ship(tmp_path, tmp_path / "into")
     assert (mine / "notes.txt").read_text() == "my work"
+
+
+def test_decoding_rules_quick(tmp_path):
+    from benchmarks import decoding_rules
+    toy, text = decoding_rules.main(["--quick", "--out", str(tmp_path)])
+    data = json.loads((tmp_path / "decoding_rules_quick.json").read_text())
+    assert len(data["toy"]) == len(decoding_rules.TOY_RULES) * len(decoding_rules.TOY_STEPS)
+    assert {r["rule"] for r in data["shakespeare"]} == {name for name, _ in decoding_rules.TEXT_RULES}
+    # every toy row spends exactly its steps: the rules never change the cost of the plain loop
+    assert all(r["calls_per_answer"] == r["steps"] for r in toy)
+    assert all(0 <= r["real_word_share"] <= 1 for r in text)
+
+
+def test_block_diffusion_quick(tmp_path):
+    from benchmarks import block_diffusion
+    result = block_diffusion.main(["--quick", "--out", str(tmp_path)])
+    speed = json.loads((tmp_path / "block_diffusion_speed_quick.json").read_text())["speed"]
+    assert [r["decoder"] for r in speed] == [name for name, _ in block_diffusion.decoders(16, 8)]
+    assert all(r["seconds"] > 0 for r in speed)
+    bound = json.loads((tmp_path / "block_diffusion_bound_quick.json").read_text())["bound"]
+    assert bound["train_config"]["objective"] == "bd3" and bound["train_config"]["block_size"] == 16
+    assert bound["val_loss"] == result["bound"]["bound"]["val_loss"] and bound["val_loss"] > 0

@@ -4,7 +4,8 @@ costs on a checkpoint and its own text.
 For a masked diffusion model the decoders are the plain loop of chapter 5 (one block, one token a
 step: LLaDA's ``generate``), LLaDA's semi-autoregressive blocks, and the two fast paths of
 :mod:`minillada.fast.sampling` on those blocks: Fast-dLLM's confidence threshold and its prefix
-cache. For an autoregressive model: one token per call, with and without its exact KV cache.
+cache. For an autoregressive model: one token per call, with and without its exact KV cache. For a
+block-diffusion model (``objective="bd3"``): its own sampler, with and without its exact cache.
 Each decoder continues the same prompts, windows of the held-out 10% of the text (the split the
 training loop validates on), and is timed ``repeats`` times after one untimed warm-up call. Four
 numbers per decoder:
@@ -41,6 +42,7 @@ import torch
 from ..infra import checks
 from ..infra.progress import progress_bar
 from ..sampling import generate, generate_autoregressive
+from .block_diffusion import generate_blocks
 from .sampling import generate_fast
 
 THRESHOLD = 0.9        # Fast-dLLM's default confidence threshold
@@ -70,6 +72,16 @@ def ar_decoders(gen_length: int) -> dict:
     }
 
 
+def bd3_decoders(gen_length: int, block_size: int) -> dict:
+    """A block-diffusion model's sampler (:mod:`minillada.fast.block_diffusion`), one token a step,
+    in the blocks it was trained with."""
+    return {
+        "block diffusion, no cache": lambda m, p: generate_blocks(m, p, gen_length, block_size,
+                                                                  kv_cache=False),
+        "block diffusion + exact cache": lambda m, p: generate_blocks(m, p, gen_length, block_size),
+    }
+
+
 def held_out_prompts(text: str, tokenizer, n: int, prompt_length: int, seed: int = 0) -> torch.Tensor:
     """(n, prompt_length) windows of the last 10% of ``text``, drawn with ``seed``."""
     from ..data import TextDataset
@@ -78,15 +90,22 @@ def held_out_prompts(text: str, tokenizer, n: int, prompt_length: int, seed: int
 
 
 def bench(model, prompts, gen_length: int, block_length: int, repeats: int = 3,
-          progress: bool = False) -> list[dict]:
-    """One row of the four numbers per decoder (see the module docstring) for ``prompts`` (B, P)."""
+          progress: bool = False, block_size: int | None = None) -> list[dict]:
+    """One row of the four numbers per decoder (see the module docstring) for ``prompts`` (B, P);
+    ``block_size``: the model is a block-diffusion model with blocks of that many tokens."""
     checks.bench_args(**locals())                              # every argument, checked once
-    decoders = (ar_decoders(gen_length) if model.config.causal
-                else mdm_decoders(gen_length, block_length))
+    if block_size is not None:
+        decoders = bd3_decoders(gen_length, block_size)
+    elif model.config.causal:
+        decoders = ar_decoders(gen_length)
+    else:
+        decoders = mdm_decoders(gen_length, block_length)
     device = next(model.parameters()).device
     prompts = prompts.to(device)
     calls = [0]
-    hook = model.register_forward_pre_hook(lambda module, args: calls.__setitem__(0, calls[0] + 1))
+    # every forward pass embeds its input once, the block sampler's (which calls the layers itself)
+    # included: so we count calls at the embedding
+    hook = model.embed.register_forward_pre_hook(lambda module, args: calls.__setitem__(0, calls[0] + 1))
     rows = []
     try:
         for name in progress_bar(decoders, disable=not progress, desc="bench"):

@@ -632,13 +632,15 @@ def infill_args(model, x, steps, temperature, cfg_scale, remasking, mask_id, thr
     return x, mask_id, steps
 
 
-def bench_args(model, prompts, gen_length, block_length, repeats, progress) -> None:
+def bench_args(model, prompts, gen_length, block_length, repeats, progress, block_size=None) -> None:
     """``fast.bench.bench``'s door: prompts (B, P) that fit with the answer, a block layout that
     tiles (a masked diffusion model's), at least one timed repeat."""
     positive_int(gen_length, "gen_length")
     positive_int(repeats, "repeats")
     flag(progress, "progress")
-    if not getattr(getattr(model, "config", None), "causal", False):
+    if block_size is not None:
+        positive_int(block_size, "block_size")
+    elif not getattr(getattr(model, "config", None), "causal", False):
         blocks(gen_length, block_length, gen_length)           # one token a step
     prompt = tokens_for(model, prompts, "prompts")
     fits(model.config, prompt.shape[1] + gen_length,

@@ -20,11 +20,15 @@ Queries (exact match on the whole entity):
 * ``ranking`` (AR only, a control): the reversed prompt scored against every test person's name
   by exact log-likelihood; the reversal curse is about recall, and this shows what scoring
   can and cannot do without it.
+
+:func:`minillada.reversal.convert.convert` asks the question once more of an AR model converted into a
+diffusion model, the way large MDMs are often made: does it gain the reversed answers?
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
@@ -134,22 +138,73 @@ def evaluate(model, task: Task, tok, seq_len: int, extra: bool = True) -> dict:
     return scores
 
 
-def train_model(config: ReversalConfig, objective: str, tok, data, seq_len: int, callback=None):
-    """Build and train one model of the experiment ("mdm" or "ar"); returns (model, history).
-    ``callback(model, step, record)``, if given, runs after every optimizer step."""
+def load_weights(model: Transformer, init_from) -> None:
+    """Copy ``init_from``'s weights into ``model``, refusing any that do not fit. Only the attention
+    mask may differ (``causal`` is not a weight: that is what makes AR-to-diffusion a one-line
+    change); a state_dict is checked by its shapes alone, so the same vocabulary (task, n_facts,
+    seed) is the caller's to keep. ``build_model(config, "mdm", tok, seq_len, init_from=ar)``
+    calls it: the converted model, ``causal=False``, with every weight of ``ar``."""
+    if isinstance(init_from, Transformer):
+        mine, theirs = model.config.to_dict(), init_from.config.to_dict()
+        differ = [f"{k} ({theirs[k]} there, {mine[k]} here)" for k in mine
+                  if k not in ("causal", "max_seq_len") and mine[k] != theirs[k]]
+        checks.require(not differ, f"init_from differs from this model in {', '.join(differ)}; give a "
+                       "model trained with the same ReversalConfig sizes on the same task")
+        init_from = init_from.state_dict()
+    checks.kind_of(init_from, Mapping, "init_from must be a Transformer or its state_dict")
+    own = model.state_dict()
+    wrong = [f"{k} is missing" for k in own if k not in init_from]
+    wrong += [f"{k} is not a weight of this model" for k in init_from if k not in own]
+    shape = {k: tuple(getattr(w, "shape", ())) for k, w in init_from.items()}   # () for a non-tensor
+    wrong += [f"{k} is {shape[k]} there, {tuple(v.shape)} here" for k, v in own.items()
+              if k in shape and shape[k] != tuple(v.shape)]
+    checks.require(not wrong, f"init_from does not fit this model: {'; '.join(wrong[:3])}"
+                   f"{f' (and {len(wrong) - 3} more)' if len(wrong) > 3 else ''}; give the weights of a "
+                   "model with the same d_model, n_layers, n_heads and vocabulary (task, n_facts, seed)")
+    model.load_state_dict(init_from)
+
+
+def build_model(config: ReversalConfig, objective: str, tok, seq_len: int, init_from=None) -> Transformer:
+    """The experiment's model for ``objective`` ("mdm" or "ar": ``causal`` follows it), with fresh
+    weights drawn from ``config.seed``, or those of ``init_from`` (a Transformer or its state_dict)."""
     torch.manual_seed(config.seed)
     model = Transformer(ModelConfig(vocab_size=tok.vocab_size, mask_id=tok.mask_id,
                                     d_model=config.d_model, n_layers=config.n_layers, n_heads=config.n_heads,
                                     max_seq_len=seq_len, causal=objective == "ar"))
+    if init_from is not None:
+        load_weights(model, init_from)
+    return model
+
+
+def _fit(config: ReversalConfig, objective: str, model, data, seq_len: int, callback=None) -> list:
+    """Train ``model`` with the experiment's recipe for ``config.steps`` steps; returns the history."""
     train_cfg = TrainConfig(objective=objective, max_steps=config.steps, batch_size=config.batch_size,
                             seq_len=seq_len, lr=config.lr, optimizer=config.optimizer,
                             weight_decay=config.weight_decay,
                             warmup_steps=min(100, config.steps // 10), eval_every=0, save_every=0,
                             seed=config.seed, device=config.device, progress=config.progress,
                             cuda_graph=config.cuda_graph)     # ignored on the CPU
-    history = train(model, data, train_cfg,
-                    callback=None if callback is None else lambda s, r: callback(model, s, r))
+    return train(model, data, train_cfg,
+                 callback=None if callback is None else lambda s, r: callback(model, s, r))
+
+
+def train_model(config: ReversalConfig, objective: str, tok, data, seq_len: int, callback=None,
+                init_from=None):
+    """Build and train one model of the experiment ("mdm" or "ar"); returns (model, history).
+    ``callback(model, step, record)``, if given, runs after every optimizer step. ``init_from`` (a
+    trained Transformer of the same sizes, or its state_dict) gives the starting weights: an AR
+    model's, with ``objective="mdm"``, is the AR-to-diffusion conversion of :mod:`.convert`."""
+    model = build_model(config, objective, tok, seq_len, init_from)
+    history = _fit(config, objective, model, data, seq_len, callback)
     return model.eval(), history
+
+
+def _above(curve: list, config: ReversalConfig, query: str) -> bool:
+    """More than ``config.stop_forward`` of the ``query`` answers at each of the last
+    ``config.stop_patience`` points of the curve (never, when stop_forward is None)."""
+    recent = curve[-config.stop_patience:]
+    return (config.stop_forward is not None and len(recent) == config.stop_patience
+            and all(p[query] > config.stop_forward for p in recent))
 
 
 def learned_forward(curve: list, config: ReversalConfig) -> bool:
@@ -158,39 +213,60 @@ def learned_forward(curve: list, config: ReversalConfig) -> bool:
     40 of them) at each of the last ``config.stop_patience`` points of its accuracy curve. The
     second point is a margin: the reversed answers can trail the forward ones by one evaluation.
     The reversed answers themselves play no part."""
-    recent = curve[-config.stop_patience:]
-    return (config.stop_forward is not None and len(recent) == config.stop_patience
-            and all(p["forward"] > config.stop_forward for p in recent))
+    return _above(curve, config, "forward")
 
 
-def run(config: ReversalConfig, objectives=("mdm", "ar")) -> dict:
-    """Train the MDM and the AR model on the same data with the same recipe; evaluate both.
-    ``objectives=("mdm",)`` trains the MDM alone (the ablations need no AR twin)."""
+def _setup(config: ReversalConfig):
+    """The task of ``config``, its tokenizer and training rows, and the results to fill in."""
     task = make_task(config.task, n_facts=config.n_facts, paired_fraction=config.paired_fraction,
                      seed=config.seed, phrasings=config.phrasings)
     tok, data, seq_len = build_data(task)
     results = {"config": dict(vars(config)), "n_train_sentences": len(data),
                "n_test_facts": len(task.forward_only), "seq_len": seq_len,
-               "accuracy": {}, "curves": {}, "train_seconds": {}, "steps_trained": {}, "examples": {}}
+               "accuracy": {}, "curves": {}, "train_seconds": {}, "steps_trained": {}, "examples": {},
+               "final_loss": {}}
+    return task, tok, data, seq_len, results
+
+
+def _train_and_score(config: ReversalConfig, objective: str, setup, name=None, init_from=None,
+                     stop=learned_forward, from_step_zero: bool = False):
+    """Train one model and record it in the results of ``setup`` under ``name`` (default: the
+    objective): its curve (a point every ``config.eval_every`` steps, and one at step 0 with
+    ``from_step_zero``), training time, steps, final accuracy, examples and loss. Training stops
+    when ``stop(curve, config)`` says so. Returns the model."""
+    task, tok, data, seq_len, results = setup
+    name = name or objective
+    curve = results["curves"][name] = []
+
+    def on_step(model, step, record):
+        if config.eval_every and step % config.eval_every == 0 and step < config.steps:
+            curve.append({"step": step, **evaluate(model, task, tok, seq_len, extra=False)})
+            return stop(curve, config)                      # True: stop training here
+
+    t0 = time.perf_counter()
+    model = build_model(config, objective, tok, seq_len, init_from)
+    if from_step_zero:      # the model as it starts: train() reseeds, so this changes no step
+        curve.append({"step": 0, **evaluate(model, task, tok, seq_len, extra=False)})
+    history = _fit(config, objective, model, data, seq_len, callback=on_step)
+    model.eval()
+    results["train_seconds"][name] = time.perf_counter() - t0
+    results["steps_trained"][name] = history[-1]["step"]
+    final = evaluate(model, task, tok, seq_len)
+    if not curve or curve[-1]["step"] != history[-1]["step"]:     # not stopped at a curve point
+        curve.append({"step": history[-1]["step"], **{k: final[k] for k in ("forward", "reversed")}})
+    results["accuracy"][name] = final
+    results["examples"][name] = _examples(model, task, tok, seq_len)
+    results["final_loss"][name] = history[-1]["loss"]
+    return model
+
+
+def run(config: ReversalConfig, objectives=("mdm", "ar")) -> dict:
+    """Train the MDM and the AR model on the same data with the same recipe; evaluate both.
+    ``objectives=("mdm",)`` trains the MDM alone (the ablations need no AR twin)."""
+    setup = _setup(config)
     for objective in objectives:
-        curve = results["curves"][objective] = []
-
-        def on_step(model, step, record, curve=curve):
-            if config.eval_every and step % config.eval_every == 0 and step < config.steps:
-                curve.append({"step": step, **evaluate(model, task, tok, seq_len, extra=False)})
-                return learned_forward(curve, config)           # True: stop training here
-
-        t0 = time.perf_counter()
-        model, history = train_model(config, objective, tok, data, seq_len=seq_len, callback=on_step)
-        results["train_seconds"][objective] = time.perf_counter() - t0
-        results["steps_trained"][objective] = history[-1]["step"]
-        final = evaluate(model, task, tok, seq_len)
-        if not curve or curve[-1]["step"] != history[-1]["step"]:     # not stopped at a curve point
-            curve.append({"step": history[-1]["step"], **{k: final[k] for k in ("forward", "reversed")}})
-        results["accuracy"][objective] = final
-        results["examples"][objective] = _examples(model, task, tok, seq_len)
-        results.setdefault("final_loss", {})[objective] = history[-1]["loss"]
-    return results
+        _train_and_score(config, objective, setup)
+    return setup[-1]
 
 
 def _examples(model, task, tok, seq_len, n=3) -> list:
@@ -228,3 +304,5 @@ def report(results: dict) -> str:
     secs = results["train_seconds"]
     lines.append(f"training time: MDM {secs['mdm']:.0f} s, AR {secs['ar']:.0f} s")
     return "\n".join(lines)
+
+
