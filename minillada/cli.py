@@ -189,6 +189,12 @@ def _check_sample_flags(args) -> torch.device:
     return checks.device(args.device, "--device")
 
 
+def _block_size_of(ckpt):
+    """The block size of a block-diffusion checkpoint (``--objective bd3``), None for any other."""
+    config = ckpt.train_config
+    return config.get("block_size") if config.get("objective") == "bd3" else None
+
+
 def cmd_sample(args) -> int:
     torch.manual_seed(args.seed)              # before anything random happens
     device = _check_sample_flags(args)
@@ -212,8 +218,7 @@ def cmd_sample(args) -> int:
     if not ids and model.config.causal:
         raise ValueError("--prompt is empty: an autoregressive model needs at least one token to "
                          "continue (a masked diffusion model can start from nothing)")
-    block_size = (ckpt.train_config.get("block_size")
-                  if ckpt.train_config.get("objective") == "bd3" else None)
+    block_size = _block_size_of(ckpt)
     not_bd3 = [f for f in mdm_only if f in ("--steps", "--block-length", "--threshold", "--kv-cache",
                                             "--remask-decoded")]
     if block_size and not_bd3:
@@ -274,8 +279,7 @@ def cmd_bench(args) -> int:
     if tok is None:
         raise ValueError(f"{args.ckpt} has no tokenizer.json, so --data cannot be encoded")
     prompts = held_out_prompts(read_text(data), tok, args.batch, args.prompt_length, args.seed)
-    block_size = (ckpt.train_config.get("block_size")
-                  if ckpt.train_config.get("objective") == "bd3" else None)
+    block_size = _block_size_of(ckpt)
     rows = bench(model, prompts, args.gen_length, args.block_length, args.repeats,
                  progress=not args.no_progress, block_size=block_size)
     print(bench_table(rows))
@@ -385,7 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--temperature", type=float, default=0.0)
     p.add_argument("--remasking", default="low_confidence", choices=checks.FAST_REMASKING,
                    help="MDM: which predictions a step keeps: the most confident (LLaDA's "
-                   "Algorithm 5) or random ones (Algorithm 4, the reverse process as it is)")
+                   "Algorithm 5), random ones (Algorithm 4, the reverse process as it is), or the "
+                   "most confident by margin or entropy (minillada/fast/decoding.py)")
     p.add_argument("--threshold", type=float, default=None,
                    help="confidence-threshold parallel decoding (Fast-dLLM)")
     p.add_argument("--top-k", type=int, default=None, help="draw only from the k most likely tokens")
