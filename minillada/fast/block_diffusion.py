@@ -176,10 +176,11 @@ def generate_blocks(model, prompt, gen_length: int, block_size: int, steps_per_b
         todo = x[:, lo:hi].eq(mask_id)                                             # (B, hi-lo)
         steps = min(steps_per_block or block_size, int(todo.sum(dim=1).max()))
         num_transfer = get_num_transfer_tokens(todo, steps)                        # (B, steps)
+        prefix_mask = None if kv_cache else block_causal_mask(positions[:hi], positions[:hi],
+                                                              block_size)             # (hi, hi)
         for i in range(steps):
             if not kv_cache:   # the whole prefix, block-causal: what the cache must reproduce
-                mask = block_causal_mask(positions[:hi], positions[:hi], block_size)
-                logits = _forward(model, x[:, :hi], positions[:hi], mask)[0][:, lo:]   # (B, hi-lo, V)
+                logits = _forward(model, x[:, :hi], positions[:hi], prefix_mask)[0][:, lo:]  # (B, hi-lo, V)
             elif cached < lo:  # a block's first step also brings the finished blocks into the cache
                 span = positions[cached:hi]
                 logits, kv = _forward(model, x[:, cached:hi], span,

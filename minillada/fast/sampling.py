@@ -118,10 +118,12 @@ def denoise_fast(logits_of, x, region, steps, mask_id, temperature, remasking, t
                                            mask_id=mask_id, temperature=temperature,
                                            remasking=remasking, threshold=threshold,
                                            generator=generator, top_k=top_k, top_p=top_p)
+        x = torch.cat([x[:, :start], tail], dim=1)
+        if not remask_decoded and trace.start is None:
+            continue                            # the plain path needs nothing more of this step
         left = revealed.new_zeros(x.shape[0], start)                              # (B, start)
         revealed = torch.cat([left, revealed], dim=1)                             # (B, T)
         conf = torch.cat([left.double() - float("inf"), conf.double()], dim=1)     # (B, T)
-        x = torch.cat([x[:, :start], tail], dim=1)
         if remask_decoded and i < steps - 1:
             # ReMDM-style: take back the least confident tokens revealed at earlier steps
             recorded = torch.where(revealed, conf, recorded)
